@@ -1,0 +1,312 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"go.uber.org/zap"
+
+	"github.com/ostor-bridge/ostor-bridge/ostor"
+	"github.com/ostor-bridge/ostor-bridge/whmcs"
+)
+
+// Gateway is the part of the ostor admin API the provisioning workflows use. *ostor.Client
+// implements it.
+type Gateway interface {
+	CreateUser(ctx context.Context, email string) (ostor.User, error)
+	GetUser(ctx context.Context, ref ostor.UserRef) (ostor.User, error)
+}
+
+// ProvisionerOptions configures the provisioning workflows.
+type ProvisionerOptions struct {
+	Log     *zap.Logger
+	DB      *sqlx.DB // the WHMCS database Store works on
+	Store   *whmcs.Store
+	Gateway Gateway
+
+	// Module is the WHMCS server module name (tblproducts.servertype) of the products the daemon
+	// manages. Services of other modules are refused.
+	Module string
+
+	// AdoptExistingUsers lets Create take over an S3 user that already has the service's email
+	// but is recorded for no service, as the vendor's WHMCS scripts left them. When false, such a
+	// user makes Create fail with a conflict naming the user.
+	AdoptExistingUsers bool
+
+	// LockWait is how long an operation waits for another operation on the same service.
+	LockWait time.Duration
+
+	// PublicEndpoint is the S3 address clients use, written into access-key notes.
+	PublicEndpoint string
+
+	// NoteIncludesSecret writes the secret access key into the access-key note, as the vendor's
+	// integration guide does. Off by default: any admin who can read client notes sees it.
+	NoteIncludesSecret bool
+
+	// NoteSticky shows the access-key note on every admin page of the client.
+	NoteSticky bool
+}
+
+// Provisioner runs the WHMCS lifecycle workflows against the database and the gateway.
+type Provisioner struct {
+	log  *zap.Logger
+	opts ProvisionerOptions
+}
+
+// NewProvisioner validates opts and returns a Provisioner.
+func NewProvisioner(opts ProvisionerOptions) (*Provisioner, error) {
+	if opts.DB == nil || opts.Store == nil || opts.Gateway == nil {
+		return nil, errors.New("bridge: ProvisionerOptions needs DB, Store and Gateway")
+	}
+	if opts.Module == "" {
+		opts.Module = "ostorbridge"
+	}
+	if opts.LockWait <= 0 {
+		opts.LockWait = 10 * time.Second
+	}
+	if opts.Log == nil {
+		opts.Log = zap.NewNop()
+	}
+	return &Provisioner{log: opts.Log.With(zap.String("component", "provisioner")), opts: opts}, nil
+}
+
+// CreateResult describes the S3 user of a service after Create.
+type CreateResult struct {
+	UserID       string   `json:"user_id"`
+	Email        string   `json:"email"`
+	AccessKeyIDs []string `json:"access_key_ids"`
+	NoteID       int64    `json:"note_id"`
+
+	// Created is true when this call created the S3 user, false when it found the service's user
+	// already provisioned or adopted an existing one.
+	Created bool `json:"created"`
+}
+
+// createDetail is the journal detail of a create operation. The email is fixed when the intent is
+// first recorded, so a resumed operation looks for the same user even if the client's email
+// changed in between.
+type createDetail struct {
+	Email string `json:"email"`
+}
+
+// Create provisions the S3 user of a WHMCS service, or confirms the one it already has.
+//
+// The steps are safe to repeat at any point: the intent is journaled before the gateway is asked
+// to create anything, a retry first looks the user up by the journaled email, and the identity,
+// key record, note and journal completion are committed in one transaction.
+func (p *Provisioner) Create(ctx context.Context, serviceID int64) (CreateResult, error) {
+	svc, err := p.loadService(ctx, serviceID)
+	if err != nil {
+		return CreateResult{}, err
+	}
+	switch svc.Status {
+	case "Terminated", "Cancelled", "Fraud":
+		return CreateResult{}, newError(CodeConflict, nil,
+			"service %d is %s in WHMCS; set it to Pending or Active before creating its S3 user", svc.ID, svc.Status)
+	}
+
+	release, err := p.opts.Store.LockService(ctx, svc.ID, p.opts.LockWait)
+	if err != nil {
+		return CreateResult{}, p.dbError(err, "lock service %d", svc.ID)
+	}
+	defer release()
+
+	ident, err := p.opts.Store.Identity(ctx, p.db(), svc.ID)
+	switch {
+	case err == nil:
+		return p.confirmIdentity(ctx, svc, ident)
+	case !errors.Is(err, whmcs.ErrNotFound):
+		return CreateResult{}, p.dbError(err, "read the S3 identity of service %d", svc.ID)
+	}
+	return p.createIdentity(ctx, svc)
+}
+
+// createIdentity creates or adopts the S3 user of a service that has no stored identity yet.
+func (p *Provisioner) createIdentity(ctx context.Context, svc whmcs.Service) (CreateResult, error) {
+	email, err := p.chooseEmail(ctx, svc)
+	if err != nil {
+		return CreateResult{}, err
+	}
+	detail, _ := json.Marshal(createDetail{Email: email})
+	op, err := p.opts.Store.StartOperation(ctx, svc.ID, "create", string(detail))
+	if err != nil {
+		return CreateResult{}, p.dbError(err, "journal the create operation of service %d", svc.ID)
+	}
+	resumed := op.Attempts > 1
+	if resumed {
+		var d createDetail
+		if json.Unmarshal([]byte(op.Detail), &d) == nil && d.Email != "" {
+			email = d.Email
+		}
+	}
+
+	result, err := p.createUser(ctx, svc, email, resumed, op.ID)
+	if err != nil {
+		// An operation whose outcome is open stays pending, so the next attempt resumes it and
+		// adopts a user this attempt may have created.
+		if !retryable(asError(err).Code) {
+			p.failOperation(op.ID, err)
+		}
+		return CreateResult{}, err
+	}
+	return result, nil
+}
+
+func (p *Provisioner) createUser(ctx context.Context, svc whmcs.Service, email string, resumed bool, opID int64) (CreateResult, error) {
+	log := p.log.With(zap.Int64("service_id", svc.ID), zap.Int64("operation_id", opID))
+
+	user, err := p.opts.Gateway.GetUser(ctx, ostor.ByEmail(email))
+	created := false
+	switch {
+	case err == nil:
+		// The user exists although no identity records it: either an earlier attempt of this
+		// operation created it and stopped before the commit, or it predates the bridge.
+		if !resumed && !p.opts.AdoptExistingUsers {
+			return CreateResult{}, newError(CodeConflict, nil,
+				"an S3 user with email %q already exists (UserId %s) and no service records it; set provisioning.adopt_existing_users = true to adopt it, or delete it on the gateway",
+				email, user.ID)
+		}
+		log.Info("adopting existing S3 user", zap.String("s3_user_id", user.ID), zap.Bool("resumed", resumed))
+	case errors.Is(err, ostor.ErrUserNotFound):
+		user, err = p.opts.Gateway.CreateUser(ctx, email)
+		if err != nil {
+			user, err = p.resolveCreate(ctx, email, err)
+			if err != nil {
+				return CreateResult{}, err
+			}
+		}
+		created = true
+		log.Info("created S3 user", zap.String("s3_user_id", user.ID))
+	default:
+		return CreateResult{}, p.gatewayError(err, "look up S3 user %q", email)
+	}
+
+	if len(user.AccessKeys) == 0 {
+		// NOTE: a user with no key pair (all revoked by hand on the gateway) gets none here; the
+		// admin's Generate access key action issues one.
+		log.Warn("S3 user has no access key pair", zap.String("s3_user_id", user.ID))
+	}
+
+	result := CreateResult{UserID: user.ID, Email: user.Email, Created: created}
+	if result.Email == "" {
+		result.Email = email
+	}
+	for _, k := range user.AccessKeys {
+		result.AccessKeyIDs = append(result.AccessKeyIDs, k.AccessKeyID)
+	}
+
+	err = p.opts.Store.WithinTx(ctx, func(tx *sqlx.Tx) error {
+		ident := whmcs.Identity{ServiceID: svc.ID, ClientID: svc.ClientID, UserID: user.ID, Email: result.Email}
+		if err := p.opts.Store.InsertIdentity(ctx, tx, ident); err != nil {
+			return err
+		}
+		for _, k := range user.AccessKeys {
+			if err := p.opts.Store.RecordKey(ctx, tx, svc.ID, k.AccessKeyID); err != nil {
+				return err
+			}
+		}
+		noteID, err := p.writeNote(ctx, tx, svc, ident, user.AccessKeys, 0)
+		if err != nil {
+			return err
+		}
+		result.NoteID = noteID
+		return p.opts.Store.CompleteOperation(ctx, tx, opID)
+	})
+	if err != nil {
+		return CreateResult{}, p.dbError(err, "record the S3 user of service %d", svc.ID)
+	}
+	return result, nil
+}
+
+// resolveCreate decides what happened when CreateUser failed. An unanswered write may have been
+// applied, so the gateway is read before anything else is tried; an "already exists" answer means
+// a concurrent or earlier request won.
+func (p *Provisioner) resolveCreate(ctx context.Context, email string, createErr error) (ostor.User, error) {
+	if !errors.Is(createErr, ostor.ErrOutcomeUnknown) && !errors.Is(createErr, ostor.ErrUserExists) {
+		return ostor.User{}, p.gatewayError(createErr, "create S3 user %q", email)
+	}
+	user, err := p.opts.Gateway.GetUser(ctx, ostor.ByEmail(email))
+	switch {
+	case err == nil:
+		p.log.Info("create outcome resolved by reading the gateway", zap.String("s3_user_id", user.ID), zap.NamedError("create_error", createErr))
+		return user, nil
+	case errors.Is(err, ostor.ErrUserNotFound):
+		// The write was not applied; the journaled intent stays pending for the next attempt.
+		return ostor.User{}, p.gatewayError(createErr, "create S3 user %q", email)
+	default:
+		return ostor.User{}, p.gatewayError(createErr, "create S3 user %q (and the follow-up read failed: %v)", email, err)
+	}
+}
+
+// confirmIdentity handles Create on a service whose identity is already stored: the user is
+// checked on the gateway and the note is refreshed, and nothing new is created.
+func (p *Provisioner) confirmIdentity(ctx context.Context, svc whmcs.Service, ident whmcs.Identity) (CreateResult, error) {
+	user, err := p.opts.Gateway.GetUser(ctx, ostor.ByID(ident.UserID))
+	if errors.Is(err, ostor.ErrUserNotFound) {
+		return CreateResult{}, newError(CodeConflict, err,
+			"service %d records S3 user %s (%s), which no longer exists on the gateway; run `ostor-bridge reconcile` to repair it",
+			svc.ID, ident.UserID, ident.Email)
+	}
+	if err != nil {
+		return CreateResult{}, p.gatewayError(err, "read S3 user %s", ident.UserID)
+	}
+
+	result := CreateResult{UserID: user.ID, Email: ident.Email}
+	for _, k := range user.AccessKeys {
+		result.AccessKeyIDs = append(result.AccessKeyIDs, k.AccessKeyID)
+	}
+	err = p.opts.Store.WithinTx(ctx, func(tx *sqlx.Tx) error {
+		noteID, err := p.writeNote(ctx, tx, svc, ident, user.AccessKeys, ident.NoteID)
+		result.NoteID = noteID
+		return err
+	})
+	if err != nil {
+		return CreateResult{}, p.dbError(err, "refresh the access-key note of service %d", svc.ID)
+	}
+	return result, nil
+}
+
+// writeNote writes the service's access-key note and records its id on the identity.
+func (p *Provisioner) writeNote(ctx context.Context, tx *sqlx.Tx, svc whmcs.Service, ident whmcs.Identity, keys []ostor.KeyPair, noteID int64) (int64, error) {
+	id, err := p.opts.Store.WriteKeyNote(ctx, tx, whmcs.KeyNote{
+		ClientID:  svc.ClientID,
+		ServiceID: svc.ID,
+		NoteID:    noteID,
+		Body:      p.noteBody(ident, keys),
+		Sticky:    p.opts.NoteSticky,
+	})
+	if err != nil {
+		return 0, err
+	}
+	if id != ident.NoteID {
+		if err := p.opts.Store.UpdateIdentityNote(ctx, tx, svc.ID, id); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+// noteBody renders the access-key note below the marker line the store adds.
+func (p *Provisioner) noteBody(ident whmcs.Identity, keys []ostor.KeyPair) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "S3 user: %s\n", ident.Email)
+	fmt.Fprintf(&b, "S3 user ID: %s\n", ident.UserID)
+	if p.opts.PublicEndpoint != "" {
+		fmt.Fprintf(&b, "S3 endpoint: %s\n", p.opts.PublicEndpoint)
+	}
+	if len(keys) == 0 {
+		b.WriteString("Access key ID: none\n")
+	}
+	for _, k := range keys {
+		fmt.Fprintf(&b, "Access key ID: %s\n", k.AccessKeyID)
+		if p.opts.NoteIncludesSecret && k.SecretAccessKey != "" {
+			fmt.Fprintf(&b, "Secret access key: %s\n", k.SecretAccessKey.Reveal())
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
