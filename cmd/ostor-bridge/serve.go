@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ostor-bridge/ostor-bridge/bridge"
+	"github.com/ostor-bridge/ostor-bridge/ostor"
+	"github.com/ostor-bridge/ostor-bridge/whmcs"
+)
+
+// shutdownGrace is how long in-flight RPC calls may run after SIGTERM before they are cut off.
+// A provisioning call interrupted later than that is finished by its next attempt, because every
+// workflow is journaled and idempotent.
+const shutdownGrace = 30 * time.Second
+
+func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
+	path := configFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(*path, getenv)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.Log)
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	// ---- dependencies
+	gw, err := ostor.New(cfg.Gateway.ostor())
+	if err != nil {
+		return fmt.Errorf("gateway settings: %w", err)
+	}
+	if cfg.Gateway.AllowInsecureHTTP {
+		log.Warn("gateway over plain HTTP: the admin API signs only the service name, so a captured request can be replayed with other parameters; use HTTPS in production",
+			zap.String("endpoint", cfg.Gateway.Endpoint))
+	}
+	db, err := whmcs.Open(ctx, cfg.Database.whmcs())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := whmcs.Migrate(ctx, db, log.With(zap.String("component", "migrate"))); err != nil {
+		return err
+	}
+	store := whmcs.NewStore(log.With(zap.String("component", "store")), db)
+
+	// ---- RPC handler
+	prov, err := bridge.NewProvisioner(bridge.ProvisionerOptions{
+		Log:                log,
+		DB:                 db,
+		Store:              store,
+		Gateway:            gw,
+		Module:             cfg.Provisioning.Module,
+		AdoptExistingUsers: cfg.Provisioning.AdoptExistingUsers,
+		LockWait:           cfg.Provisioning.LockWait.Duration,
+		PublicEndpoint:     cfg.Gateway.PublicEndpoint,
+		NoteIncludesSecret: cfg.Notes.IncludeSecret,
+		NoteSticky:         cfg.Notes.Sticky,
+	})
+	if err != nil {
+		return err
+	}
+	handler, err := bridge.NewHandler(bridge.ServerOptions{
+		Log:          log,
+		Secret:       []byte(cfg.RPC.Secret),
+		MaxClockSkew: cfg.RPC.MaxClockSkew.Duration,
+		CallTimeout:  cfg.RPC.CallTimeout.Duration,
+		Provisioner:  prov,
+		Checker:      &bridge.DependencyChecker{Store: store, Gateway: gw},
+	})
+	if err != nil {
+		return err
+	}
+
+	// ---- listener and server
+	ln, err := listen(cfg.RPC.Listen)
+	if err != nil {
+		return err
+	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		log.Warn("RPC listener is not on loopback; make sure only the WHMCS host can reach it", zap.String("address", ln.Addr().String()))
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.RPC.CallTimeout.Duration + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          zap.NewStdLog(log.With(zap.String("component", "http"))),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("serving", zap.String("address", listenerName(ln)), zap.String("version", bridge.Version))
+	fmt.Fprintf(stdout, "ostor-bridge listening on %s\n", listenerName(ln))
+
+	// ---- shutdown
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("RPC server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", zap.Duration("grace", shutdownGrace))
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("graceful shutdown timed out; closing open connections", zap.Error(err))
+		srv.Close()
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// listen opens "host:port" as TCP or "unix:/path" as a unix socket readable and writable by the
+// daemon's user and group (the web server's group, so PHP can connect).
+func listen(address string) (net.Listener, error) {
+	path, isUnix := strings.CutPrefix(address, "unix:")
+	if !isUnix {
+		ln, err := net.Listen("tcp", address)
+		if err != nil {
+			return nil, fmt.Errorf("listen on rpc.listen %q: %w", address, err)
+		}
+		return ln, nil
+	}
+	// A socket file left by a daemon that was killed blocks the new listener; remove it only if
+	// it is a socket, so a misconfigured path never deletes a regular file.
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		os.Remove(path)
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("listen on rpc.listen %q: %w", address, err)
+	}
+	if err := os.Chmod(path, 0o660); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("set permissions of socket %s: %w", path, err)
+	}
+	return ln, nil
+}
+
+func listenerName(ln net.Listener) string {
+	if ln.Addr().Network() == "unix" {
+		return "unix:" + ln.Addr().String()
+	}
+	return ln.Addr().String()
+}
