@@ -1,0 +1,192 @@
+<?php
+/**
+ * JSON-RPC 2.0 client for the ostor-bridge daemon.
+ *
+ * Every request is signed with the shared secret (see docs/rpc.md in the ostor-bridge
+ * repository): X-Ostor-Bridge-Timestamp carries the Unix time and X-Ostor-Bridge-Signature
+ * "v1=" followed by hex HMAC-SHA256(secret, "v1\n" . timestamp . "\n" . body).
+ */
+
+namespace OstorBridge;
+
+final class RpcException extends \RuntimeException
+{
+    /** @var string stable error name from the daemon, e.g. "not_found"; "transport" for local failures */
+    private $kind;
+
+    /** @var bool whether the daemon said retrying may succeed */
+    private $retryable;
+
+    public function __construct(string $message, int $code, string $kind, bool $retryable = false)
+    {
+        parent::__construct($message, $code);
+        $this->kind = $kind;
+        $this->retryable = $retryable;
+    }
+
+    public function getKind(): string
+    {
+        return $this->kind;
+    }
+
+    public function isRetryable(): bool
+    {
+        return $this->retryable;
+    }
+}
+
+final class RpcClient
+{
+    const DEFAULT_PORT = 7380;
+
+    /** @var string */
+    private $url;
+    /** @var string */
+    private $secret;
+    /** @var string|null */
+    private $unixSocket;
+    /** @var int seconds; longer than the daemon's default call timeout of 60 s */
+    private $timeout;
+    /** @var int seconds */
+    private $connectTimeout;
+
+    public function __construct(string $url, string $secret, ?string $unixSocket = null, int $timeout = 90, int $connectTimeout = 5)
+    {
+        if ($secret === '') {
+            throw new RpcException('The RPC secret is empty: enter the daemon\'s rpc.secret as the password of the WHMCS server record.', 0, 'config');
+        }
+        $this->url = $url;
+        $this->secret = $secret;
+        $this->unixSocket = $unixSocket;
+        $this->timeout = $timeout;
+        $this->connectTimeout = $connectTimeout;
+    }
+
+    /**
+     * Builds a client from the server fields of WHMCS module parameters: the hostname (or IP
+     * address) and port of the daemon, "secure" for HTTPS, and the RPC secret as the password.
+     * A hostname of the form "unix:/path/to.sock" selects a unix socket.
+     */
+    public static function fromParams(array $params): self
+    {
+        $host = trim((string) ($params['serverhostname'] ?? ''));
+        if ($host === '') {
+            $host = trim((string) ($params['serverip'] ?? ''));
+        }
+        $secret = (string) ($params['serverpassword'] ?? '');
+        if ($host === '') {
+            throw new RpcException('The WHMCS server record has no hostname: enter the daemon address, e.g. 127.0.0.1 or unix:/run/ostor-bridge/rpc.sock.', 0, 'config');
+        }
+        if (strpos($host, 'unix:') === 0) {
+            return new self('http://localhost/rpc', $secret, substr($host, 5));
+        }
+        if (strpos($host, ':') !== false && $host[0] !== '[') {
+            $host = '[' . $host . ']';
+        }
+        $port = (int) ($params['serverport'] ?? 0);
+        if ($port <= 0) {
+            $port = self::DEFAULT_PORT;
+        }
+        $scheme = !empty($params['serversecure']) ? 'https' : 'http';
+        return new self($scheme . '://' . $host . ':' . $port . '/rpc', $secret);
+    }
+
+    /** Returns the address requests go to, for messages. */
+    public function address(): string
+    {
+        return $this->unixSocket !== null ? 'unix:' . $this->unixSocket : $this->url;
+    }
+
+    /**
+     * Calls $method with named $params and returns the decoded result.
+     *
+     * @throws RpcException on transport failures, unexpected replies and JSON-RPC errors
+     */
+    public function call(string $method, array $params = [])
+    {
+        $id = bin2hex(random_bytes(12));
+        $body = json_encode(
+            ['jsonrpc' => '2.0', 'method' => $method, 'params' => (object) $params, 'id' => $id],
+            JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE
+        );
+        if ($body === false) {
+            throw new RpcException('Could not encode the request to the daemon: ' . json_last_error_msg(), 0, 'transport');
+        }
+        $timestamp = (string) time();
+        $signature = 'v1=' . hash_hmac('sha256', "v1\n" . $timestamp . "\n" . $body, $this->secret);
+
+        list($status, $contentType, $raw) = $this->post($body, [
+            'Content-Type: application/json',
+            'Accept: application/json',
+            'X-Ostor-Bridge-Timestamp: ' . $timestamp,
+            'X-Ostor-Bridge-Signature: ' . $signature,
+            'Expect:',
+        ]);
+
+        if (stripos($contentType, 'application/json') !== 0) {
+            throw new RpcException(sprintf(
+                'The ostor-bridge daemon at %s answered HTTP %d with content type "%s" instead of JSON; check that the server record points at the daemon, not another web server.',
+                $this->address(), $status, $contentType
+            ), 0, 'transport');
+        }
+        $reply = json_decode($raw, true);
+        if (!is_array($reply) || ($reply['jsonrpc'] ?? null) !== '2.0') {
+            throw new RpcException(sprintf('The ostor-bridge daemon at %s sent an invalid JSON-RPC reply (HTTP %d).', $this->address(), $status), 0, 'transport');
+        }
+        if (isset($reply['error']) && is_array($reply['error'])) {
+            $error = $reply['error'];
+            $data = is_array($error['data'] ?? null) ? $error['data'] : [];
+            throw new RpcException(
+                (string) ($error['message'] ?? 'unknown error'),
+                (int) ($error['code'] ?? 0),
+                (string) ($data['kind'] ?? 'unknown'),
+                !empty($data['retryable'])
+            );
+        }
+        if ($status !== 200) {
+            throw new RpcException(sprintf('The ostor-bridge daemon at %s answered HTTP %d without an error object.', $this->address(), $status), 0, 'transport');
+        }
+        if (($reply['id'] ?? null) !== $id) {
+            throw new RpcException('The ostor-bridge daemon answered a different request id; the reply was discarded.', 0, 'transport');
+        }
+        if (!array_key_exists('result', $reply)) {
+            throw new RpcException('The ostor-bridge daemon sent a reply without a result.', 0, 'transport');
+        }
+        return $reply['result'];
+    }
+
+    /** @return array{0:int,1:string,2:string} HTTP status, content type, body */
+    private function post(string $body, array $headers): array
+    {
+        $ch = curl_init($this->url);
+        $options = [
+            CURLOPT_POST => true,
+            CURLOPT_POSTFIELDS => $body,
+            CURLOPT_HTTPHEADER => $headers,
+            CURLOPT_RETURNTRANSFER => true,
+            CURLOPT_CONNECTTIMEOUT => $this->connectTimeout,
+            CURLOPT_TIMEOUT => $this->timeout,
+            CURLOPT_FOLLOWLOCATION => false,
+            CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
+        ];
+        if ($this->unixSocket !== null) {
+            $options[CURLOPT_UNIX_SOCKET_PATH] = $this->unixSocket;
+        }
+        curl_setopt_array($ch, $options);
+        $raw = curl_exec($ch);
+        if ($raw === false) {
+            $message = curl_error($ch);
+            $errno = curl_errno($ch);
+            curl_close($ch);
+            $kind = $errno === CURLE_OPERATION_TIMEOUTED ? 'timeout' : 'transport';
+            throw new RpcException(sprintf(
+                'Could not reach the ostor-bridge daemon at %s: %s. Check that it runs (systemctl status ostor-bridge) and that the server record\'s hostname and port match rpc.listen.',
+                $this->address(), $message
+            ), 0, $kind, true);
+        }
+        $status = (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
+        $contentType = (string) curl_getinfo($ch, CURLINFO_CONTENT_TYPE);
+        curl_close($ch);
+        return [$status, $contentType, (string) $raw];
+    }
+}
