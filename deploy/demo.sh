@@ -44,7 +44,7 @@ mariadb-install-db --no-defaults --datadir="$work/db" --user="$os_user" \
   --auth-root-authentication-method=normal --skip-test-db >"$work/install-db.log" 2>&1 ||
   { cat "$work/install-db.log" >&2; exit 1; }
 /usr/sbin/mariadbd --no-defaults --datadir="$work/db" --socket="$sock" --skip-networking \
-  --user="$os_user" --pid-file="$work/mysqld.pid" --log-error="$work/mysqld.err" &
+  --user="$os_user" --pid-file="$work/mysqld.pid" --log-error="$work/mysqld.err" 2>>"$work/mysqld.err" &
 pids+=($!)
 for _ in $(seq 1 100); do
   mariadb-admin --socket="$sock" -uroot ping >/dev/null 2>&1 && break

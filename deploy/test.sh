@@ -10,6 +10,20 @@ cd "$(dirname "$0")/.."
 
 deploy/ensure-deps.sh
 
+# The tests create their own databases on the server named by OSTOR_BRIDGE_TEST_MYSQL (a
+# go-sql-driver DSN without a database). Without it, root over TCP is tried first, then root over
+# the default socket, which is how a fresh Debian MariaDB lets the system root user in.
+if [[ -z "${OSTOR_BRIDGE_TEST_MYSQL:-}" ]]; then
+  if ! mariadb --connect-timeout=2 -h127.0.0.1 -uroot -e 'SELECT 1' >/dev/null 2>&1; then
+    socket=$(mariadb --connect-timeout=2 -uroot -N -e 'SELECT @@socket' 2>/dev/null || true)
+    if [[ -z "$socket" ]]; then
+      echo "test.sh: cannot log in to MariaDB as root over TCP or the socket; set OSTOR_BRIDGE_TEST_MYSQL to a DSN of a user that may create databases, e.g. 'tester:password@tcp(127.0.0.1:3306)/'" >&2
+      exit 1
+    fi
+    export OSTOR_BRIDGE_TEST_MYSQL="root@unix($socket)/"
+  fi
+fi
+
 go vet ./...
 if (($#)); then
   exec go test -race -count=1 "$@"
