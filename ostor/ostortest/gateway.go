@@ -114,12 +114,12 @@ const AnyOp = "*"
 // http.Handler; NewServer serves it on loopback. All methods are safe for
 // concurrent use.
 type Gateway struct {
-	profile     ostor.Profile
-	overrides   map[string]string // Options.Methods, for Server.Config
-	maxSkew     time.Duration
-	allowDupes  bool
-	maxRecorded int
-	observer    func(RecordedRequest)
+	profile              ostor.Profile
+	overrides            map[string]string // Options.Methods, for Server.Config
+	maxSkew              time.Duration
+	allowDuplicateEmails bool
+	maxRecorded          int
+	observer             func(RecordedRequest)
 
 	mu          sync.Mutex // guards every field below
 	now         func() time.Time
@@ -158,16 +158,16 @@ func NewGateway(opts Options) *Gateway {
 		secret = randomString(alphaDigits, 40)
 	}
 	return &Gateway{
-		profile:     profile,
-		overrides:   copyMap(opts.Methods),
-		maxSkew:     maxSkew,
-		allowDupes:  opts.AllowDuplicateEmails,
-		maxRecorded: opts.MaxRecordedRequests,
-		observer:    opts.Observer,
-		now:         now,
-		credentials: map[string]string{keyID: secret},
-		state:       newState(),
-		faults:      make(map[string]*faultState),
+		profile:              profile,
+		overrides:            copyMap(opts.Methods),
+		maxSkew:              maxSkew,
+		allowDuplicateEmails: opts.AllowDuplicateEmails,
+		maxRecorded:          opts.MaxRecordedRequests,
+		observer:             opts.Observer,
+		now:                  now,
+		credentials:          map[string]string{keyID: secret},
+		state:                newState(),
+		faults:               make(map[string]*faultState),
 	}
 }
 

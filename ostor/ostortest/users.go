@@ -129,7 +129,7 @@ func handleUsersCreate(s *state, g *Gateway, a args) (result, bool, *apiError) {
 	if !ok || email == "" {
 		return result{}, false, errorf(http.StatusBadRequest, "InvalidArgument", "missing emailAddress")
 	}
-	if !g.allowDupes && s.userByEmail(email) != nil {
+	if !g.allowDuplicateEmails && s.userByEmail(email) != nil {
 		return result{}, false, errorf(http.StatusConflict, "UserAlreadyExists", "a user with email address %q already exists", email)
 	}
 	u := s.newUser(email)
