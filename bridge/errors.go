@@ -134,6 +134,9 @@ func classify(err error) *Error {
 
 	var apiErr *ostor.APIError
 	if errors.As(err, &apiErr) {
+		if apiErr.Status >= 500 {
+			return newError(CodeGatewayDown, err, "the S3 gateway failed %s with HTTP %d: %s; retry when it is back", apiErr.Op, apiErr.Status, apiErr.Message)
+		}
 		return newError(CodeGatewayReject, err, "the S3 gateway rejected %s with HTTP %d: %s", apiErr.Op, apiErr.Status, apiErr.Message)
 	}
 	return newError(CodeInternal, err, "internal error in the ostor-bridge daemon; see its log")
