@@ -274,22 +274,30 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Unlock()
 
 	res, apiErr, drop := g.handle(r, &rec)
-
 	switch {
 	case drop:
 		rec.Dropped = true
-		dropConnection(w)
 	case apiErr != nil:
 		rec.Status = apiErr.status
-		writeError(w, requestID, apiErr)
 	default:
 		rec.Status = res.status
 		if rec.Status == 0 {
 			rec.Status = http.StatusOK
 		}
+	}
+
+	// Record before responding, so that a client which has seen the
+	// response (or the dropped connection) also sees the record.
+	g.record(rec)
+
+	switch {
+	case drop:
+		dropConnection(w)
+	case apiErr != nil:
+		writeError(w, requestID, apiErr)
+	default:
 		writeResult(w, requestID, rec.Status, res.body)
 	}
-	g.record(rec)
 }
 
 // handle authenticates, routes and applies one request. It returns the
