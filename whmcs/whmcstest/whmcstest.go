@@ -41,7 +41,7 @@ const setupTimeout = 60 * time.Second
 type DB struct {
 	*sqlx.DB // opened with whmcs.Open
 
-	Name   string          // database name, ostorbridge_test_<random hex>
+	Name   string         // database name, ostorbridge_test_<random hex>
 	Config whmcs.DBConfig // connection settings of this database, for example for a daemon subprocess
 
 	adminOnce sync.Once
