@@ -165,7 +165,7 @@ func (s *stack) startDaemon(t *testing.T, opts stackOptions) {
 
 	t.Cleanup(func() {
 		s.stopDaemon(t)
-		if t.Failed() {
+		if t.Failed() || os.Getenv("OSTOR_BRIDGE_TEST_SHOW_LOGS") != "" {
 			t.Logf("daemon log:\n%s", s.logs.String())
 		}
 	})
