@@ -26,11 +26,7 @@ func cmdVersion(_ context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 }
 
 func cmdConfig(_ context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
-	path := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := LoadConfig(*path, getenv)
+	cfg, err := loadConfigFlags(fs, args, getenv)
 	if err != nil {
 		return err
 	}
@@ -38,11 +34,7 @@ func cmdConfig(_ context.Context, fs *flag.FlagSet, args []string, stdout io.Wri
 }
 
 func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
-	path := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := LoadConfig(*path, getenv)
+	cfg, err := loadConfigFlags(fs, args, getenv)
 	if err != nil {
 		return err
 	}
@@ -65,11 +57,7 @@ func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.
 }
 
 func cmdCheck(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
-	path := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := LoadConfig(*path, getenv)
+	cfg, err := loadConfigFlags(fs, args, getenv)
 	if err != nil {
 		return err
 	}
@@ -104,20 +92,16 @@ func okWord(ok bool) string {
 
 // cmdUser prints one S3 user as the gateway reports it. Secret keys are never printed.
 func cmdUser(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
-	path := configFlag(fs)
 	email := fs.String("email", "", "email of the S3 user")
 	id := fs.String("id", "", "UserId of the S3 user (16 hex digits)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := parseFlags(fs, args); err != nil {
+	cfg, err := loadConfigFlags(fs, args, getenv)
+	if err != nil {
 		return err
 	}
 	if (*email == "") == (*id == "") {
 		fmt.Fprintln(fs.Output(), "give exactly one of --email or --id")
 		return errUsage
-	}
-	cfg, err := LoadConfig(*path, getenv)
-	if err != nil {
-		return err
 	}
 	gw, err := ostor.New(cfg.Gateway.ostor())
 	if err != nil {

@@ -91,6 +91,12 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func configFlag(fs *flag.FlagSet) *string {
-	return fs.String("config", defaultConfigPath, "path of the TOML config file")
+// loadConfigFlags registers --config, parses args and loads the configuration. Subcommands
+// register their own flags on fs before calling it.
+func loadConfigFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	path := fs.String("config", defaultConfigPath, "path of the TOML config file")
+	if err := parseFlags(fs, args); err != nil {
+		return Config{}, err
+	}
+	return LoadConfig(*path, getenv)
 }

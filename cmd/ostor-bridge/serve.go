@@ -26,11 +26,7 @@ import (
 const shutdownGrace = 30 * time.Second
 
 func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
-	path := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := LoadConfig(*path, getenv)
+	cfg, err := loadConfigFlags(fs, args, getenv)
 	if err != nil {
 		return err
 	}
