@@ -21,11 +21,11 @@ type DBConfig struct {
 
 	// Params are extra go-sql-driver/mysql DSN parameters, for example
 	// "tls": "true". A key the driver does not know becomes a session
-	// variable, so Params can also override the defaults set by Open,
-	// such as "sql_mode" (the value is SQL: quote strings).
+	// variable, so Params can also override defaults of Open such as
+	// "sql_mode". Session variable values are SQL, so quote strings.
 	Params map[string]string
 
-	// MaxOpenConns caps the connection pool; 0 means DefaultMaxOpenConns.
+	// MaxOpenConns caps the connection pool, and 0 means DefaultMaxOpenConns.
 	// Every lock from Store.LockService holds one connection until it is
 	// released, so the cap must exceed the number of services locked at once.
 	MaxOpenConns int
@@ -36,8 +36,8 @@ const (
 	// SessionSQLMode is the sql_mode of every connection. It is strict, so
 	// an insert that misses a NOT NULL column or a value that does not fit
 	// its column fails instead of being silently truncated. NO_ZERO_DATE
-	// is left out on purpose: WHMCS stores '0000-00-00' in many date
-	// columns and its own inserts rely on those defaults.
+	// is left out because WHMCS stores '0000-00-00' in many date columns
+	// and its own inserts rely on those defaults.
 	SessionSQLMode = "STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 
 	DefaultMaxOpenConns = 32

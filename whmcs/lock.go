@@ -19,15 +19,16 @@ const (
 	// while GET_LOCK waits.
 	lockPollInterval = 5 * time.Second
 
-	// maxLockNameLen is the longest lock name MySQL 5.7 and later accept.
-	// MariaDB 10.11 accepts longer names; the limit is kept for MySQL.
+	// maxLockNameLen is the longest lock name MySQL 5.7 and later accept
+	// (longer names fail with error 3057). MariaDB 10.11 accepts longer
+	// names, but the limit is kept so the daemon also runs on MySQL.
 	maxLockNameLen = 64
 
 	releaseTimeout = 5 * time.Second
 )
 
-// LockService takes the cluster-wide lock of one service, so that two
-// daemons on the same database never work on a service at the same time.
+// LockService takes the database-wide lock of one service, so that daemons
+// sharing the WHMCS database do not work on one service at the same time.
 // It waits up to wait (0 tries once) and returns an error wrapping
 // ErrLocked when another session still holds the lock.
 //
@@ -82,6 +83,10 @@ func lockName(database, purpose string) string {
 
 // acquireLock calls GET_LOCK on conn until it succeeds, wait has passed or
 // ctx is done. Each call waits at most lockPollInterval.
+//
+// NOTE: MariaDB 10.11 honors fractional timeouts, but older MariaDB
+// releases rounded them to whole seconds, so a sub-second wait can end
+// early there.
 func acquireLock(ctx context.Context, conn *sql.Conn, name string, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {

@@ -26,7 +26,7 @@ type KeyNote struct {
 type Note struct {
 	ID       int64     `db:"id"`
 	ClientID int64     `db:"userid"`
-	AdminID  int64     `db:"adminid"` // author; 0 for notes the bridge writes
+	AdminID  int64     `db:"adminid"` // author, 0 for notes the bridge writes
 	Created  time.Time `db:"created"`
 	Modified time.Time `db:"modified"`
 	Text     string    `db:"note"` // stored text, starting with the marker line for key notes
@@ -40,8 +40,8 @@ func (n Note) Body() string {
 }
 
 // KeyNoteMarker returns the first line of the service's access-key note.
-// Notes of a client that start with it belong to the bridge; the text
-// warns admins that edits are overwritten.
+// Notes of a client that start with it belong to the bridge, and the text
+// warns admins that their edits are overwritten.
 func KeyNoteMarker(serviceID int64) string {
 	return fmt.Sprintf("[ostor-bridge] S3 access for service #%d - managed automatically, edits are overwritten", serviceID)
 }
