@@ -58,6 +58,10 @@ type Config struct {
 	// sent with GET. Zero means DefaultReadAttempts; 1 disables retries.
 	// Writes are always sent once.
 	ReadAttempts int
+	// LimitSyntax selects the parameter syntax of SetLimits:
+	// LimitSyntaxStaaS or LimitSyntaxReference. Empty means
+	// DefaultLimitSyntax.
+	LimitSyntax string
 	// RetryBackoff is the base delay before the second attempt of a read.
 	// Each further attempt doubles it, with random jitter. Zero means
 	// DefaultRetryBackoff.
@@ -70,8 +74,8 @@ func (c Config) String() string {
 	if c.SecretAccessKey != "" {
 		secret = redacted
 	}
-	return fmt.Sprintf("ostor.Config{Endpoint:%q AccessKeyID:%q SecretAccessKey:%q Profile:%q AllowInsecureHTTP:%t CAFile:%q Timeout:%s Methods:%v ReadAttempts:%d RetryBackoff:%s}",
-		c.Endpoint, c.AccessKeyID, secret, c.Profile, c.AllowInsecureHTTP, c.CAFile, c.Timeout, c.Methods, c.ReadAttempts, c.RetryBackoff)
+	return fmt.Sprintf("ostor.Config{Endpoint:%q AccessKeyID:%q SecretAccessKey:%q Profile:%q AllowInsecureHTTP:%t CAFile:%q Timeout:%s Methods:%v ReadAttempts:%d LimitSyntax:%q RetryBackoff:%s}",
+		c.Endpoint, c.AccessKeyID, secret, c.Profile, c.AllowInsecureHTTP, c.CAFile, c.Timeout, c.Methods, c.ReadAttempts, c.LimitSyntax, c.RetryBackoff)
 }
 
 // GoString returns the same text as String, so %#v redacts the secret too.
@@ -88,6 +92,7 @@ type Client struct {
 	now          func() time.Time
 	readAttempts int
 	retryBackoff time.Duration
+	limitSyntax  string
 }
 
 // New validates cfg and returns a Client. Every error is a *ConfigError that
@@ -137,6 +142,15 @@ func New(cfg Config) (*Client, error) {
 		backoff = DefaultRetryBackoff
 	}
 
+	limitSyntax := cfg.LimitSyntax
+	switch limitSyntax {
+	case "":
+		limitSyntax = DefaultLimitSyntax
+	case LimitSyntaxStaaS, LimitSyntaxReference:
+	default:
+		return nil, &ConfigError{Field: "LimitSyntax", Reason: fmt.Sprintf("unknown syntax %q: use %q or %q", limitSyntax, LimitSyntaxStaaS, LimitSyntaxReference)}
+	}
+
 	httpClient := cfg.HTTPClient
 	if httpClient != nil && cfg.CAFile != "" {
 		return nil, &ConfigError{Field: "CAFile", Reason: "has no effect when HTTPClient is set: configure the CA in HTTPClient's transport instead"}
@@ -163,6 +177,7 @@ func New(cfg Config) (*Client, error) {
 		now:          now,
 		readAttempts: readAttempts,
 		retryBackoff: backoff,
+		limitSyntax:  limitSyntax,
 	}, nil
 }
 

@@ -18,17 +18,40 @@ const (
 	OpUsersDisable   = "users.disable"
 	OpUsersEnable    = "users.enable"
 	OpUsersDelete    = "users.delete"
+
+	OpAccountsCreate    = "accounts.create"
+	OpAccountsDelete    = "accounts.delete"
+	OpAccountsGenKey    = "accounts.genKey"
+	OpAccountsRevokeKey = "accounts.revokeKey"
+
+	OpBucketsList = "buckets.list"
+	OpBucketsGet  = "buckets.get"
+
+	OpLimitsGet    = "limits.get"
+	OpLimitsSet    = "limits.set"
+	OpLimitsDelete = "limits.delete"
+
+	OpQuotasGet    = "quotas.get"
+	OpQuotasSet    = "quotas.set"
+	OpQuotasDelete = "quotas.delete"
+
+	OpUsageList   = "usage.list"
+	OpUsageGet    = "usage.get"
+	OpUsageDelete = "usage.delete"
 )
 
 // Profile names accepted by Config.Profile.
 const (
-	// ProfileAS2 is Acronis Storage 2.x: PUT for genKey and revokeKey.
+	// ProfileAS2 is Acronis Storage 2.x: PUT for genKey and revokeKey, no
+	// accounts and no quotas.
 	ProfileAS2 = "as2"
 	// ProfileVHI is Virtuozzo Hybrid Infrastructure 4.6 to 6.2 (and ACI 3.5+):
-	// POST for genKey, revokeKey, disable and enable.
+	// POST for genKey, revokeKey, disable and enable, accounts and quotas.
+	// Quotas exist from VHI 4.7 on.
 	ProfileVHI = "vhi"
 	// ProfileVHI63 is VHI 6.3 and later: as ProfileVHI, plus the signed
-	// x-amz-content-sha256 header, usage paging and the space flag on users.
+	// x-amz-content-sha256 header, usage paging, the space flag on users and
+	// the bucket and multi selectors on buckets.
 	ProfileVHI63 = "vhi63"
 
 	// DefaultProfile is used when Config.Profile is empty. The VHI 4.6+
@@ -52,13 +75,27 @@ type Profile struct {
 	UserSpace bool
 	// UsagePaging is true when GET ?ostor-usage accepts after and limit.
 	UsagePaging bool
+	// Accounts is true when the accounts service and the accountName
+	// parameter exist (VHI 4.6+).
+	Accounts bool
+	// Quotas is true when the quotas service exists (VHI 4.7+).
+	Quotas bool
+	// BucketSelect is true when GET ?ostor-buckets accepts bucket and multi
+	// (VHI 6.3+).
+	BucketSelect bool
 }
 
 // readOps are the operations that change nothing on the gateway. Only these
 // are retried, and only when they are sent with GET.
 var readOps = map[string]bool{
-	OpUsersList: true,
-	OpUsersGet:  true,
+	OpUsersList:   true,
+	OpUsersGet:    true,
+	OpBucketsList: true,
+	OpBucketsGet:  true,
+	OpLimitsGet:   true,
+	OpQuotasGet:   true,
+	OpUsageList:   true,
+	OpUsageGet:    true,
 }
 
 func baseMethods() map[string]string {
@@ -71,6 +108,26 @@ func baseMethods() map[string]string {
 		OpUsersDisable:   http.MethodPost,
 		OpUsersEnable:    http.MethodPost,
 		OpUsersDelete:    http.MethodDelete,
+
+		OpAccountsCreate:    http.MethodPost,
+		OpAccountsDelete:    http.MethodDelete,
+		OpAccountsGenKey:    http.MethodPost,
+		OpAccountsRevokeKey: http.MethodPost,
+
+		OpBucketsList: http.MethodGet,
+		OpBucketsGet:  http.MethodGet,
+
+		OpLimitsGet:    http.MethodGet,
+		OpLimitsSet:    http.MethodPut,
+		OpLimitsDelete: http.MethodDelete,
+
+		OpQuotasGet:    http.MethodGet,
+		OpQuotasSet:    http.MethodPut,
+		OpQuotasDelete: http.MethodDelete,
+
+		OpUsageList:   http.MethodGet,
+		OpUsageGet:    http.MethodGet,
+		OpUsageDelete: http.MethodDelete,
 	}
 }
 
@@ -84,9 +141,12 @@ func buildProfiles() map[string]Profile {
 	as2[OpUsersRevokeKey] = http.MethodPut
 
 	return map[string]Profile{
-		ProfileAS2:   {Name: ProfileAS2, Methods: as2},
-		ProfileVHI:   {Name: ProfileVHI, Methods: baseMethods()},
-		ProfileVHI63: {Name: ProfileVHI63, Methods: baseMethods(), SignContentSHA256: true, UserSpace: true, UsagePaging: true},
+		ProfileAS2: {Name: ProfileAS2, Methods: as2},
+		ProfileVHI: {Name: ProfileVHI, Methods: baseMethods(), Accounts: true, Quotas: true},
+		ProfileVHI63: {
+			Name: ProfileVHI63, Methods: baseMethods(), SignContentSHA256: true,
+			UserSpace: true, UsagePaging: true, Accounts: true, Quotas: true, BucketSelect: true,
+		},
 	}
 }
 

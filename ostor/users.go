@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"unicode"
 	"unicode/utf8"
 )
@@ -263,8 +262,8 @@ func (c *Client) ListUsers(ctx context.Context) ([]User, error) {
 // GET /?ostor-users&space. Only the vhi63 profile supports it; other
 // profiles return an error that matches ErrNotSupported.
 func (c *Client) ListUsersWithSpace(ctx context.Context) ([]User, error) {
-	if !c.profile.UserSpace {
-		return nil, fmt.Errorf("%w: %s: the space flag needs VHI 6.3 or later (profile %q)", ErrNotSupported, OpUsersList, c.profile.Name)
+	if err := c.requireFeature(OpUsersList, c.profile.UserSpace, "the space flag needs VHI 6.3 or later"); err != nil {
+		return nil, err
 	}
 	return c.listUsers(ctx, newQuery("users").flag("space"))
 }
