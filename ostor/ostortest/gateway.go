@@ -44,6 +44,20 @@ type Options struct {
 	// the vendor's own samples show. By default a second create with the
 	// same address fails with 409 UserAlreadyExists.
 	AllowDuplicateEmails bool
+	// LimitSyntax restricts PUT ?ostor-limits to one syntax,
+	// ostor.LimitSyntaxStaaS or ostor.LimitSyntaxReference. Empty accepts
+	// both, because which one a release accepts is not documented.
+	LimitSyntax string
+	// UsageServiceID is the 16-hex-digit service ID in usage object names.
+	// Empty means "8000000000000065", the ID in the vendor's samples.
+	UsageServiceID string
+	// QuoteServiceID renders service_id in usage objects as a JSON string.
+	// By default it is a bare number when it has only decimal digits, as in
+	// the vendor's samples, and a string otherwise.
+	QuoteServiceID bool
+	// MaxUsageListItems is the most names one usage list reply contains;
+	// a longer list is cut and marked truncated. Zero means 1000.
+	MaxUsageListItems int
 	// MaxRecordedRequests bounds the list returned by Requests; the oldest
 	// entries are dropped first. Zero means no bound.
 	MaxRecordedRequests int
@@ -100,11 +114,15 @@ type Fault struct {
 	// Times is the number of requests the fault affects before it clears
 	// itself. Zero means every request until ClearFaults.
 	Times int
+	// After is the number of matching requests handled normally before the
+	// fault starts.
+	After int
 }
 
 type faultState struct {
 	Fault
 	remaining int // requests left when Times > 0
+	skip      int // requests left to pass before the fault starts
 }
 
 // AnyOp selects every operation in SetFault.
@@ -120,6 +138,10 @@ type Gateway struct {
 	allowDuplicateEmails bool
 	maxRecorded          int
 	observer             func(RecordedRequest)
+	limitSyntax          string
+	serviceID            string
+	quoteServiceID       bool
+	maxUsageListItems    int
 
 	mu          sync.Mutex // guards every field below
 	now         func() time.Time
@@ -152,6 +174,22 @@ func NewGateway(opts Options) *Gateway {
 	if maxSkew == 0 {
 		maxSkew = DefaultMaxClockSkew
 	}
+	switch opts.LimitSyntax {
+	case "", ostor.LimitSyntaxStaaS, ostor.LimitSyntaxReference:
+	default:
+		panic(fmt.Sprintf("ostortest: Options.LimitSyntax: unknown syntax %q", opts.LimitSyntax))
+	}
+	serviceID := opts.UsageServiceID
+	if serviceID == "" {
+		serviceID = "8000000000000065"
+	}
+	if len(serviceID) != 16 {
+		panic(fmt.Sprintf("ostortest: Options.UsageServiceID %q is not 16 hex digits", serviceID))
+	}
+	maxUsage := opts.MaxUsageListItems
+	if maxUsage <= 0 {
+		maxUsage = 1000
+	}
 	keyID, secret := opts.AccessKeyID, opts.SecretAccessKey
 	if keyID == "" || secret == "" {
 		keyID = randomHex(16) + randomString(upperDigits, 4)
@@ -164,6 +202,10 @@ func NewGateway(opts Options) *Gateway {
 		allowDuplicateEmails: opts.AllowDuplicateEmails,
 		maxRecorded:          opts.MaxRecordedRequests,
 		observer:             opts.Observer,
+		limitSyntax:          opts.LimitSyntax,
+		serviceID:            strings.ToLower(serviceID),
+		quoteServiceID:       opts.QuoteServiceID,
+		maxUsageListItems:    maxUsage,
 		now:                  now,
 		credentials:          map[string]string{keyID: secret},
 		state:                newState(),
@@ -196,7 +238,7 @@ func (g *Gateway) SetNow(now func() time.Time) {
 func (g *Gateway) SetFault(op string, f Fault) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.faults[op] = &faultState{Fault: f, remaining: f.Times}
+	g.faults[op] = &faultState{Fault: f, remaining: f.Times, skip: f.After}
 }
 
 // ClearFaults removes every fault.
@@ -233,6 +275,10 @@ func (g *Gateway) takeFault(op string) (Fault, bool) {
 		f, ok := g.faults[key]
 		if !ok {
 			continue
+		}
+		if f.skip > 0 {
+			f.skip--
+			return Fault{}, false
 		}
 		if f.Times > 0 {
 			f.remaining--

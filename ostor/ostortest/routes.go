@@ -2,6 +2,7 @@ package ostortest
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/ostor-bridge/ostor-bridge/ostor"
 )
@@ -75,6 +76,32 @@ var opSpecs = map[string]opSpec{
 	ostor.OpUsersDisable:   {handler: handleUsersDisable, params: withParams(userSelector, map[string]paramKind{"disable": flagParam})},
 	ostor.OpUsersEnable:    {handler: handleUsersEnable, params: withParams(userSelector, map[string]paramKind{"enable": flagParam})},
 	ostor.OpUsersDelete:    {handler: handleUsersDelete, params: userSelector},
+
+	ostor.OpAccountsCreate: {handler: handleAccountsCreate, params: withParams(userSelector, map[string]paramKind{"accountName": valueParam})},
+	ostor.OpAccountsDelete: {handler: handleAccountsDelete, params: withParams(userSelector, map[string]paramKind{"accountName": valueParam})},
+	ostor.OpAccountsGenKey: {handler: handleAccountsGenKey,
+		params: withParams(userSelector, map[string]paramKind{"accountName": valueParam, "genKey": flagParam})},
+	ostor.OpAccountsRevokeKey: {handler: handleAccountsRevokeKey,
+		params: withParams(userSelector, map[string]paramKind{"accountName": valueParam, "revokeKey": valueParam})},
+
+	ostor.OpBucketsList: {handler: handleBucketsList, params: userSelector},
+	ostor.OpBucketsGet:  {handler: handleBucketsGet, params: map[string]paramKind{"bucket": valueParam, "multi": flagParam}},
+
+	ostor.OpLimitsGet: {handler: handleLimitsGet, params: limitSelectors},
+	ostor.OpLimitsSet: {handler: handleLimitsSet, params: withParams(limitSelectors, map[string]paramKind{
+		"ops": flagParam, "bandwidth": flagParam,
+		"default": valueParam, "get": valueParam, "put": valueParam, "list": valueParam, "delete": valueParam, "out": valueParam,
+		"limit-type": valueParam, "limit-resource": valueParam, "limit-value": valueParam,
+	})},
+	ostor.OpLimitsDelete: {handler: handleLimitsDelete, params: withParams(limitSelectors, map[string]paramKind{"ops": flagParam, "bandwidth": flagParam})},
+
+	ostor.OpQuotasGet:    {handler: handleQuotasGet, params: withParams(limitSelectors, map[string]paramKind{"default": valueParam})},
+	ostor.OpQuotasSet:    {handler: handleQuotasSet, params: withParams(limitSelectors, map[string]paramKind{"default": valueParam, "quota-size": valueParam})},
+	ostor.OpQuotasDelete: {handler: handleQuotasDelete, params: withParams(limitSelectors, map[string]paramKind{"default": valueParam})},
+
+	ostor.OpUsageList:   {handler: handleUsageList, params: map[string]paramKind{"after": valueParam, "limit": valueParam}},
+	ostor.OpUsageGet:    {handler: handleUsageGet, params: map[string]paramKind{"obj": valueParam}},
+	ostor.OpUsageDelete: {handler: handleUsageDelete, params: map[string]paramKind{"obj": valueParam}},
 }
 
 // route finds the operation for a request, checks its method against the
@@ -104,10 +131,29 @@ func (g *Gateway) route(method, service string, params []Param) (route, *apiErro
 			return route{}, errorf(http.StatusBadRequest, "InvalidArgument", "%s: parameter %q needs a value", op, p.Key)
 		}
 	}
-	if a.has("space") && !g.profile.UserSpace {
-		return route{}, errorf(http.StatusBadRequest, "InvalidArgument", "the space flag is not supported on profile %q", g.profile.Name)
+	if err := g.checkProfileFeatures(op, a); err != nil {
+		return route{}, err
 	}
 	return route{op: op, handler: spec.handler}, nil
+}
+
+// checkProfileFeatures rejects services and parameters that the profile's
+// releases do not have.
+func (g *Gateway) checkProfileFeatures(op string, a args) *apiError {
+	p := g.profile
+	switch {
+	case a.has("space") && !p.UserSpace:
+		return errorf(http.StatusBadRequest, "InvalidArgument", "the space flag is not supported on profile %q", p.Name)
+	case strings.HasPrefix(op, "accounts.") && !p.Accounts:
+		return errorf(http.StatusBadRequest, "InvalidRequest", "accounts are not supported on profile %q", p.Name)
+	case strings.HasPrefix(op, "quotas.") && !p.Quotas:
+		return errorf(http.StatusBadRequest, "InvalidRequest", "ostor-quotas is not supported on profile %q", p.Name)
+	case op == ostor.OpBucketsGet && !p.BucketSelect:
+		return errorf(http.StatusBadRequest, "InvalidArgument", "the bucket and multi selectors are not supported on profile %q", p.Name)
+	case op == ostor.OpUsageList && (a.has("after") || a.has("limit")) && !p.UsagePaging:
+		return errorf(http.StatusBadRequest, "InvalidArgument", "after and limit are not supported on profile %q", p.Name)
+	}
+	return nil
 }
 
 // classify names the operation a request asks for, from its service, its
@@ -117,6 +163,10 @@ func classify(method, service string, a args) string {
 	switch service {
 	case "users":
 		switch {
+		case a.has("accountName") && a.has("genKey"):
+			return ostor.OpAccountsGenKey
+		case a.has("accountName") && a.has("revokeKey"):
+			return ostor.OpAccountsRevokeKey
 		case a.has("genKey"):
 			return ostor.OpUsersGenKey
 		case a.has("revokeKey"):
@@ -137,6 +187,25 @@ func classify(method, service string, a args) string {
 		case http.MethodDelete:
 			return ostor.OpUsersDelete
 		}
+	case "accounts":
+		return byMethod(method, map[string]string{http.MethodPost: ostor.OpAccountsCreate, http.MethodDelete: ostor.OpAccountsDelete})
+	case "buckets":
+		if a.has("bucket") || a.has("multi") {
+			return ostor.OpBucketsGet
+		}
+		return ostor.OpBucketsList
+	case "limits":
+		return byMethod(method, map[string]string{http.MethodGet: ostor.OpLimitsGet, http.MethodPut: ostor.OpLimitsSet, http.MethodDelete: ostor.OpLimitsDelete})
+	case "quotas":
+		return byMethod(method, map[string]string{http.MethodGet: ostor.OpQuotasGet, http.MethodPut: ostor.OpQuotasSet, http.MethodDelete: ostor.OpQuotasDelete})
+	case "usage":
+		if method == http.MethodDelete {
+			return ostor.OpUsageDelete
+		}
+		if a.has("obj") {
+			return ostor.OpUsageGet
+		}
+		return ostor.OpUsageList
 	}
 	return ""
 }
@@ -147,4 +216,12 @@ func paramKeys(params []Param) []string {
 		keys = append(keys, p.Key)
 	}
 	return keys
+}
+
+// byMethod returns the operation for method, or "" when the service has none.
+func byMethod(method string, ops map[string]string) string {
+	if op, ok := ops[method]; ok {
+		return op
+	}
+	return ""
 }

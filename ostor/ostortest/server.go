@@ -75,6 +75,7 @@ func (s *Server) Config() ostor.Config {
 		Profile:           s.Profile().Name,
 		AllowInsecureHTTP: true,
 		Methods:           copyMap(s.overrides),
+		LimitSyntax:       s.Gateway.limitSyntax,
 		RetryBackoff:      time.Millisecond,
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/ostor-bridge/ostor-bridge/ostor"
 )
@@ -16,7 +17,35 @@ const maxRequestBody = 1 << 20
 
 // state is the gateway's data. Gateway.mu guards it.
 type state struct {
-	users []*user // in creation order
+	users   []*user   // in creation order
+	buckets []*bucket // in creation order
+	// limits maps a target ("user:<id>" or "bucket:<name>") to its limits,
+	// keyed like the reply ("ops:get"). Absent keys are 0, unlimited.
+	limits map[string]map[string]float64
+	// quotas maps "user:<id>", "bucket:<name>" or "default:user|bucket" to
+	// gigabytes. Absent targets are 0, unlimited.
+	quotas map[string]int64
+	usage  map[string]*usageObject // by object name
+}
+
+type bucket struct {
+	name      string
+	ownerID   string
+	created   time.Time
+	epoch     int64
+	current   int64
+	hmax      int64
+	hIntegral int64
+	lastTS    int64     // hours since the Unix epoch
+	changed   time.Time // time of the last resize
+}
+
+type usageObject struct {
+	name      string
+	serviceID string
+	start     time.Time
+	period    int64
+	items     []ostor.UsageItem
 }
 
 type user struct {
@@ -40,7 +69,30 @@ type keyPair struct {
 }
 
 func newState() *state {
-	return &state{}
+	return &state{
+		limits: make(map[string]map[string]float64),
+		quotas: make(map[string]int64),
+		usage:  make(map[string]*usageObject),
+	}
+}
+
+func (s *state) bucketByName(name string) *bucket {
+	for _, b := range s.buckets {
+		if b.name == name {
+			return b
+		}
+	}
+	return nil
+}
+
+func (s *state) bucketsOf(ownerID string) []*bucket {
+	var out []*bucket
+	for _, b := range s.buckets {
+		if b.ownerID == ownerID {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 func (s *state) userByEmail(email string) *user {
@@ -72,6 +124,7 @@ func (s *state) newUser(email string) *user {
 	return u
 }
 
+// deleteUser removes the user with its limits and quota.
 func (s *state) deleteUser(target *user) {
 	kept := s.users[:0]
 	for _, u := range s.users {
@@ -80,6 +133,8 @@ func (s *state) deleteUser(target *user) {
 		}
 	}
 	s.users = kept
+	delete(s.limits, "user:"+target.id)
+	delete(s.quotas, "user:"+target.id)
 }
 
 // newKeyPair returns a pair whose ID is the user ID plus four characters, as

@@ -188,12 +188,16 @@ func setUserState(s *state, a args, newState string) (result, bool, *apiError) {
 	return result{}, changed, nil
 }
 
-// handleUsersDelete answers 203 on as2, as the AS 2.x sample response shows,
-// and 204 elsewhere.
+// handleUsersDelete rejects a user who owns buckets with 409, and answers
+// 203 on as2, as the AS 2.x sample response shows, and 204 elsewhere.
 func handleUsersDelete(s *state, g *Gateway, a args) (result, bool, *apiError) {
 	u, err := findUser(s, a)
 	if err != nil {
 		return result{}, false, err
+	}
+	if owned := s.bucketsOf(u.id); len(owned) > 0 {
+		return result{}, false, errorf(http.StatusConflict, "UserOwnsBuckets",
+			"user %s still owns %d buckets: delete them through the S3 API first", u.id, len(owned))
 	}
 	s.deleteUser(u)
 	status := http.StatusNoContent
@@ -203,8 +207,19 @@ func handleUsersDelete(s *state, g *Gateway, a args) (result, bool, *apiError) {
 	return result{status: status}, true, nil
 }
 
-// spaceStat sums the sizes of the user's buckets.
+// spaceStat sums the sizes of the user's buckets. LastTs is the latest
+// bucket update, or the current hour when the user has no bucket.
 func (s *state) spaceStat(u *user, g *Gateway) *jsonSpaceStat {
-	hours := g.now().Unix() / 3600
-	return &jsonSpaceStat{LastTs: hours}
+	stat := &jsonSpaceStat{LastTs: g.now().Unix() / 3600}
+	owned := s.bucketsOf(u.id)
+	if len(owned) > 0 {
+		stat.LastTs = 0
+	}
+	for _, b := range owned {
+		stat.SizeCurr += b.current
+		stat.SizeHMax += b.hmax
+		stat.SizeHInt += b.hIntegral
+		stat.LastTs = max(stat.LastTs, b.lastTS)
+	}
+	return stat
 }

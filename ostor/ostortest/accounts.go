@@ -1,0 +1,101 @@
+package ostortest
+
+import (
+	"net/http"
+)
+
+func findAccount(u *user, a args) (*account, *apiError) {
+	name, _ := a.value("accountName")
+	for _, acc := range u.accounts {
+		if acc.name == name {
+			return acc, nil
+		}
+	}
+	return nil, errorf(http.StatusNotFound, "NoSuchAccount", "user %s has no account %q", u.id, name)
+}
+
+func requireAccountName(a args) *apiError {
+	if name, ok := a.value("accountName"); !ok || name == "" {
+		return errorf(http.StatusBadRequest, "InvalidArgument", "missing accountName")
+	}
+	return nil
+}
+
+// handleAccountsCreate creates an account with one key pair. Its key IDs,
+// like the user's, start with the owner's user ID.
+func handleAccountsCreate(s *state, g *Gateway, a args) (result, bool, *apiError) {
+	if err := requireAccountName(a); err != nil {
+		return result{}, false, err
+	}
+	u, err := findUser(s, a)
+	if err != nil {
+		return result{}, false, err
+	}
+	name, _ := a.value("accountName")
+	if _, missing := findAccount(u, a); missing == nil {
+		return result{}, false, errorf(http.StatusConflict, "AccountAlreadyExists", "user %s already has an account %q", u.id, name)
+	}
+	acc := &account{name: name, keys: []keyPair{newKeyPair(u.id)}}
+	u.accounts = append(u.accounts, acc)
+	return result{body: jsonAccount{Name: acc.name, AWSAccessKeys: jsonKeys(acc.keys)}}, true, nil
+}
+
+func handleAccountsDelete(s *state, g *Gateway, a args) (result, bool, *apiError) {
+	if err := requireAccountName(a); err != nil {
+		return result{}, false, err
+	}
+	u, err := findUser(s, a)
+	if err != nil {
+		return result{}, false, err
+	}
+	acc, err := findAccount(u, a)
+	if err != nil {
+		return result{}, false, err
+	}
+	kept := u.accounts[:0]
+	for _, other := range u.accounts {
+		if other != acc {
+			kept = append(kept, other)
+		}
+	}
+	u.accounts = kept
+	return result{status: http.StatusNoContent}, true, nil
+}
+
+// handleAccountsGenKey answers with the owner's email and ID and the new
+// pair only, as the VHI sample shows.
+func handleAccountsGenKey(s *state, g *Gateway, a args) (result, bool, *apiError) {
+	u, err := findUser(s, a)
+	if err != nil {
+		return result{}, false, err
+	}
+	acc, err := findAccount(u, a)
+	if err != nil {
+		return result{}, false, err
+	}
+	if len(acc.keys) >= maxKeyPairs {
+		return result{}, false, errorf(http.StatusConflict, "TooManyAccessKeys", "account %q already has %d access key pairs, the maximum", acc.name, maxKeyPairs)
+	}
+	pair := newKeyPair(u.id)
+	acc.keys = append(acc.keys, pair)
+	return result{body: jsonUserKeys{UserEmail: u.email, UserID: u.id, AWSAccessKeys: jsonKeys([]keyPair{pair})}}, true, nil
+}
+
+func handleAccountsRevokeKey(s *state, g *Gateway, a args) (result, bool, *apiError) {
+	u, err := findUser(s, a)
+	if err != nil {
+		return result{}, false, err
+	}
+	acc, err := findAccount(u, a)
+	if err != nil {
+		return result{}, false, err
+	}
+	keyID, _ := a.value("revokeKey")
+	for i, k := range acc.keys {
+		if k.id == keyID {
+			acc.keys = append(acc.keys[:i:i], acc.keys[i+1:]...)
+			return result{}, true, nil
+		}
+	}
+	return result{}, false, errorf(http.StatusNotFound, "NoSuchAccessKey", "account %q has no access key %q", acc.name, keyID)
+}
