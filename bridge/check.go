@@ -3,8 +3,9 @@ package bridge
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/ostor-bridge/ostor-bridge/ostor"
 	"github.com/ostor-bridge/ostor-bridge/whmcs"
@@ -16,6 +17,7 @@ const probeEmail = "connection-check@ostor-bridge.invalid"
 
 // DependencyChecker checks the WHMCS database and the S3 gateway.
 type DependencyChecker struct {
+	Log     *zap.Logger // failed checks are logged here when set
 	Store   *whmcs.Store
 	Gateway Gateway
 	Timeout time.Duration // per dependency; default 10s
@@ -38,6 +40,13 @@ func (c *DependencyChecker) Check(ctx context.Context) CheckReply {
 	gw := c.checkGateway(gwCtx)
 	db := <-dbDone
 
+	if c.Log != nil {
+		for name, r := range map[string]CheckResult{"database": db, "gateway": gw} {
+			if !r.OK {
+				c.Log.Warn("dependency check failed", zap.String("dependency", name), zap.String("error", r.Message))
+			}
+		}
+	}
 	return CheckReply{
 		OK:       db.OK && gw.OK,
 		Version:  Version,
@@ -59,5 +68,5 @@ func (c *DependencyChecker) checkGateway(ctx context.Context) CheckResult {
 	if err == nil || errors.Is(err, ostor.ErrUserNotFound) {
 		return CheckResult{OK: true, Message: "S3 gateway reachable and accepts the daemon's credentials"}
 	}
-	return CheckResult{Message: fmt.Sprintf("S3 gateway: %s", asError(err).Message)}
+	return CheckResult{Message: "S3 gateway: " + gatewayMessage(err)}
 }

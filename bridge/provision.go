@@ -249,7 +249,7 @@ func (p *Provisioner) confirmIdentity(ctx context.Context, svc whmcs.Service, id
 	user, err := p.opts.Gateway.GetUser(ctx, ostor.ByID(ident.UserID))
 	if errors.Is(err, ostor.ErrUserNotFound) {
 		return CreateResult{}, newError(CodeConflict, err,
-			"service %d records S3 user %s (%s), which no longer exists on the gateway; run `ostor-bridge reconcile` to repair it",
+			"service %d records S3 user %s (%s), which no longer exists on the gateway; it was deleted outside WHMCS, so check the gateway before provisioning the service again",
 			svc.ID, ident.UserID, ident.Email)
 	}
 	if err != nil {

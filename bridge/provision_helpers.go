@@ -100,10 +100,21 @@ func (p *Provisioner) gatewayError(err error, format string, args ...any) error 
 	}
 	c := classify(err)
 	if c.Code == CodeInternal {
-		c = newError(CodeGatewayDown, err, "the S3 gateway could not be reached")
+		c = newError(CodeGatewayDown, err, "%s", gatewayMessage(err))
 	}
 	c.Message = fmt.Sprintf(format, args...) + ": " + c.Message
 	return c
+}
+
+// gatewayMessage describes a gateway failure for an admin. Errors the bridge does not classify
+// are transport failures (refused connection, TLS, DNS); their text from the ostor client names
+// the operation and the network error and never contains a secret.
+func gatewayMessage(err error) string {
+	c := classify(err)
+	if c.Code != CodeInternal {
+		return c.Message
+	}
+	return "the S3 gateway could not be reached: " + err.Error()
 }
 
 // failOperation records the failure of a journaled operation. It runs on its own short deadline,

@@ -130,6 +130,7 @@ type envelope struct {
 
 // call collects what the single log line of an RPC call reports.
 type call struct {
+	remote    string // client address, logged for failed calls
 	method    string
 	serviceID int64
 	err       error
@@ -151,7 +152,7 @@ func noteService(ctx context.Context, id int64) {
 
 func (h *Handler) serveRPC(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &call{}
+	c := &call{remote: r.RemoteAddr}
 	defer func() { h.logCall(c, time.Since(start)) }()
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
@@ -253,7 +254,7 @@ func (h *Handler) logCall(c *call, d time.Duration) {
 		return
 	}
 	rpcErr := toRPCError(c.err)
-	fields = append(fields, zap.Int("code", int(rpcErr.Code)), zap.String("error", rpcErr.Message))
+	fields = append(fields, zap.Int("code", int(rpcErr.Code)), zap.String("error", rpcErr.Message), zap.String("remote", c.remote))
 	var be *Error
 	if errors.As(c.err, &be) && be.Err != nil {
 		fields = append(fields, zap.NamedError("cause", be.Err))

@@ -111,8 +111,14 @@ var envOverrides = []struct {
 	{"OSTOR_BRIDGE_GATEWAY_SECRET_KEY", func(c *Config, v string) { c.Gateway.SecretAccessKey = v }},
 }
 
-// LoadConfig reads path (when not empty), applies the environment and validates the result.
+// LoadConfig reads path (when not empty), applies the environment and validates the result for
+// serve, which needs every setting.
 func LoadConfig(path string, getenv func(string) string) (Config, error) {
+	return loadConfig(path, getenv, true)
+}
+
+// loadConfig is LoadConfig; withRPC false skips the rpc settings, which only serve uses.
+func loadConfig(path string, getenv func(string) string, withRPC bool) (Config, error) {
 	cfg := defaultConfig()
 	if path != "" {
 		md, err := toml.DecodeFile(path, &cfg)
@@ -137,18 +143,20 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 			o.set(&cfg, v)
 		}
 	}
-	return cfg, cfg.Validate()
+	return cfg, cfg.validate(withRPC)
 }
 
 // Validate reports every invalid or missing setting at once, so an operator fixes them in one go.
-func (c Config) Validate() error {
+func (c Config) Validate() error { return c.validate(true) }
+
+func (c Config) validate(withRPC bool) error {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
-	if c.RPC.Listen == "" {
+	if withRPC && c.RPC.Listen == "" {
 		add("rpc.listen is empty; set \"127.0.0.1:7380\" or \"unix:/run/ostor-bridge/rpc.sock\"")
 	}
-	if len(c.RPC.Secret) < 16 {
+	if withRPC && len(c.RPC.Secret) < 16 {
 		add("rpc.secret is missing or shorter than 16 characters; set OSTOR_BRIDGE_RPC_SECRET, e.g. to the output of `openssl rand -hex 32`")
 	}
 	if c.Database.Address == "" && c.Database.Socket == "" {

@@ -132,3 +132,16 @@ func TestRunUnknownCommand(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut.String())
 	}
 }
+
+func TestOperatorCommandsNeedNoRPCSecret(t *testing.T) {
+	path := writeConfig(t, minimalConfig)
+	var out, errOut strings.Builder
+
+	code := run(t.Context(), []string{"config", "--config", path}, &out, &errOut, env(map[string]string{
+		"OSTOR_BRIDGE_GATEWAY_SECRET_KEY": "x",
+	}))
+
+	if code != 0 {
+		t.Errorf("config without OSTOR_BRIDGE_RPC_SECRET: exit %d, %s", code, errOut.String())
+	}
+}

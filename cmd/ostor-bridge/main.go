@@ -92,11 +92,11 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 // loadConfigFlags registers --config, parses args and loads the configuration. Subcommands
-// register their own flags on fs before calling it.
+// register their own flags on fs before calling it. Only serve needs the rpc settings.
 func loadConfigFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
 	path := fs.String("config", defaultConfigPath, "path of the TOML config file")
 	if err := parseFlags(fs, args); err != nil {
 		return Config{}, err
 	}
-	return LoadConfig(*path, getenv)
+	return loadConfig(*path, getenv, fs.Name() == "ostor-bridge serve")
 }

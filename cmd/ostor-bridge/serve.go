@@ -80,7 +80,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		MaxClockSkew: cfg.RPC.MaxClockSkew.Duration,
 		CallTimeout:  cfg.RPC.CallTimeout.Duration,
 		Provisioner:  prov,
-		Checker:      &bridge.DependencyChecker{Store: store, Gateway: gw},
+		Checker:      &bridge.DependencyChecker{Log: log, Store: store, Gateway: gw},
 	})
 	if err != nil {
 		return err

@@ -64,7 +64,15 @@ type stack struct {
 }
 
 type stackOptions struct {
-	configure func(*Config) // adjusts the daemon config before start
+	configure  func(*Config) // adjusts the daemon config before start
+	dbPassword string        // database password passed in the environment; default the test DSN's
+}
+
+// startGateway starts a fake gateway that is closed when the test ends.
+func startGateway(t *testing.T) *ostortest.Server {
+	g := ostortest.NewServer(ostortest.Options{})
+	t.Cleanup(g.Close)
+	return g
 }
 
 func randomHex(t testing.TB, n int) string {
@@ -81,11 +89,10 @@ func startStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
 	s := &stack{
 		DB:      whmcstest.NewDB(t),
-		Gateway: ostortest.NewServer(ostortest.Options{}),
+		Gateway: startGateway(t),
 		Secret:  randomHex(t, 32),
 		logs:    &syncBuffer{},
 	}
-	t.Cleanup(s.Gateway.Close)
 
 	s.ServerID = s.DB.AddServer(t, whmcstest.Server{Name: "ostor-bridge", Hostname: "127.0.0.1", Module: "ostorbridge"})
 	s.ProductID = s.DB.AddProduct(t, whmcstest.Product{Name: "S3 Storage 100 GB", Module: "ostorbridge"})
@@ -127,10 +134,14 @@ func (s *stack) startDaemon(t *testing.T, opts stackOptions) {
 	}
 	f.Close()
 
+	dbPassword := s.DB.Config.Password
+	if opts.dbPassword != "" {
+		dbPassword = opts.dbPassword
+	}
 	cmd := exec.Command(daemonBinary, "serve", "--config", path)
 	cmd.Env = append(os.Environ(),
 		"OSTOR_BRIDGE_RPC_SECRET="+s.Secret,
-		"OSTOR_BRIDGE_DB_PASSWORD="+s.DB.Config.Password,
+		"OSTOR_BRIDGE_DB_PASSWORD="+dbPassword,
 		"OSTOR_BRIDGE_GATEWAY_SECRET_KEY="+gwCfg.SecretAccessKey,
 	)
 	stdout, err := cmd.StdoutPipe()

@@ -14,11 +14,14 @@ final class RpcClientTest extends TestCase
     private static $webServer;
     /** @var int */
     private static $webPort;
+    /** @var string */
+    private static $docroot;
 
     public static function setUpBeforeClass(): void
     {
         // A plain PHP web server that returns HTML plays a misconfigured address.
         $docroot = sys_get_temp_dir() . '/ostorbridge-notdaemon-' . getmypid();
+        self::$docroot = $docroot;
         @mkdir($docroot . '/rpc', 0700, true);
         file_put_contents($docroot . '/rpc/index.php', '<?php header("Content-Type: text/html"); echo "<html>welcome</html>";');
         $socket = stream_socket_server('tcp://127.0.0.1:0');
@@ -47,6 +50,9 @@ final class RpcClientTest extends TestCase
             proc_terminate(self::$webServer);
             proc_close(self::$webServer);
         }
+        @unlink(self::$docroot . '/rpc/index.php');
+        @rmdir(self::$docroot . '/rpc');
+        @rmdir(self::$docroot);
     }
 
     public function testCallReturnsResult(): void
@@ -117,6 +123,21 @@ final class RpcClientTest extends TestCase
         $client = RpcClient::fromParams(['serverhostname' => 'unix:/run/ostor-bridge/rpc.sock', 'serverpassword' => 'x']);
 
         $this->assertSame('unix:/run/ostor-bridge/rpc.sock', $client->address());
+    }
+
+    public function testHostAndPortInHostnameAreSplit(): void
+    {
+        $client = RpcClient::fromParams(['serverhostname' => '127.0.0.1:7381', 'serverpassword' => 'x']);
+
+        $this->assertSame('http://127.0.0.1:7381/rpc', $client->address());
+    }
+
+    public function testConflictingPortsAreAConfigurationError(): void
+    {
+        $this->expectException(RpcException::class);
+        $this->expectExceptionMessage('names port 7381 in the hostname and port 7380 in the Port field');
+
+        RpcClient::fromParams(['serverhostname' => '127.0.0.1:7381', 'serverport' => 7380, 'serverpassword' => 'x']);
     }
 
     public function testIpv6HostnameIsBracketed(): void

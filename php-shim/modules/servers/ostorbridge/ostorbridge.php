@@ -113,11 +113,7 @@ function ostorbridge_guard(callable $body, callable $onError)
 
 function ostorbridge_errorMessage(RpcException $e)
 {
-    $message = 'ostor-bridge: ' . $e->getMessage();
-    if ($e->isRetryable()) {
-        $message .= ' (retrying is safe)';
-    }
-    return $message;
+    return 'ostor-bridge: ' . $e->getMessage();
 }
 
 /** Returns the id of the admin acting in this request, or 0 for WHMCS automation. */

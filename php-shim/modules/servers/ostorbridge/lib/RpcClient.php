@@ -80,10 +80,20 @@ final class RpcClient
         if (strpos($host, 'unix:') === 0) {
             return new self('http://localhost/rpc', $secret, substr($host, 5));
         }
-        if (strpos($host, ':') !== false && $host[0] !== '[') {
+        $port = (int) ($params['serverport'] ?? 0);
+        if (substr_count($host, ':') === 1) {
+            // "host:port" typed into the hostname field: the port there wins over an empty port field.
+            list($host, $hostPort) = explode(':', $host, 2);
+            if (!ctype_digit($hostPort) || (int) $hostPort < 1 || (int) $hostPort > 65535) {
+                throw new RpcException(sprintf('The server record\'s hostname "%s:%s" ends in an invalid port; enter the port in the Port field.', $host, $hostPort), 0, 'config');
+            }
+            if ($port > 0 && $port !== (int) $hostPort) {
+                throw new RpcException(sprintf('The server record names port %s in the hostname and port %d in the Port field; keep only the Port field.', $hostPort, $port), 0, 'config');
+            }
+            $port = (int) $hostPort;
+        } elseif (strpos($host, ':') !== false && $host[0] !== '[') {
             $host = '[' . $host . ']';
         }
-        $port = (int) ($params['serverport'] ?? 0);
         if ($port <= 0) {
             $port = self::DEFAULT_PORT;
         }
@@ -179,10 +189,11 @@ final class RpcClient
             $errno = curl_errno($ch);
             curl_close($ch);
             $kind = $errno === CURLE_OPERATION_TIMEOUTED ? 'timeout' : 'transport';
-            throw new RpcException(sprintf(
-                'Could not reach the ostor-bridge daemon at %s: %s. Check that it runs (systemctl status ostor-bridge) and that the server record\'s hostname and port match rpc.listen.',
-                $this->address(), $message
-            ), 0, $kind, true);
+            $hint = 'Check that it runs (systemctl status ostor-bridge) and that the server record\'s hostname and port match rpc.listen.';
+            if (strpos($this->url, 'https:') === 0 && $errno === CURLE_SSL_CONNECT_ERROR) {
+                $hint = 'The daemon serves plain HTTP on loopback or a unix socket: untick "Secure" in the server record, or put a TLS proxy in front of it.';
+            }
+            throw new RpcException(sprintf('Could not reach the ostor-bridge daemon at %s: %s. %s', $this->address(), $message, $hint), 0, $kind, true);
         }
         $status = (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
         $contentType = (string) curl_getinfo($ch, CURLINFO_CONTENT_TYPE);

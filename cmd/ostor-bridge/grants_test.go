@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/ostor-bridge/ostor-bridge/whmcs/whmcstest"
+)
+
+// grantStatements are the privileges README.md tells operators to give the daemon's database
+// user. The daemon must provision with exactly these.
+var grantStatements = []string{
+	"GRANT SELECT ON `%[1]s`.* TO %[2]s",
+	"GRANT INSERT, UPDATE ON `%[1]s`.tblnotes TO %[2]s",
+	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_migrations TO %[2]s",
+	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_identities TO %[2]s",
+	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_keys TO %[2]s",
+	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_operations TO %[2]s",
+}
+
+func TestDocumentedGrantsAreEnough(t *testing.T) {
+	db := whmcstest.NewDB(t)
+	user := "ob_" + randomHex(t, 6)
+	password := randomHex(t, 12)
+	// Both host forms, so the account matches over the socket and over TCP from loopback.
+	for _, host := range []string{"localhost", "127.0.0.1"} {
+		account := fmt.Sprintf("'%s'@'%s'", user, host)
+		// The names are generated hex strings, not input, so formatting them into DDL is safe;
+		// MariaDB takes no placeholders in CREATE USER or GRANT.
+		mustExec(t, db, fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'", account, password))
+		t.Cleanup(func() { db.Exec(fmt.Sprintf("DROP USER %s", account)) })
+		for _, grant := range grantStatements {
+			mustExec(t, db, fmt.Sprintf(grant, db.Name, account))
+		}
+	}
+	// Drop the tables the test database was migrated with, so the daemon creates them itself.
+	for _, table := range []string{"mod_ostorbridge_operations", "mod_ostorbridge_keys", "mod_ostorbridge_identities", "mod_ostorbridge_migrations"} {
+		mustExec(t, db, "DROP TABLE "+table)
+	}
+
+	s := &stack{DB: db, logs: &syncBuffer{}}
+	s.Gateway = startGateway(t)
+	s.Secret = randomHex(t, 32)
+	s.ServerID = db.AddServer(t, whmcstest.Server{Name: "ostor-bridge", Hostname: "127.0.0.1", Module: "ostorbridge"})
+	s.ProductID = db.AddProduct(t, whmcstest.Product{Name: "S3 Storage", Module: "ostorbridge"})
+	s.startDaemon(t, stackOptions{configure: func(c *Config) {
+		c.Database.User = user
+		c.Database.Password = password
+	}, dbPassword: password})
+	client := db.AddClient(t, whmcstest.Client{Email: "grants@example.com", FirstName: "Least", LastName: "Privilege"})
+	service := db.AddService(t, whmcstest.Service{ClientID: client, ProductID: s.ProductID, ServerID: s.ServerID, Status: "Pending"})
+
+	if got := callModule(t, "CreateAccount", s.moduleParams(service)); got != "success" {
+		t.Fatalf("CreateAccount with the documented grants returned %v", got)
+	}
+	if got := callModule(t, "CreateAccount", s.moduleParams(service)); got != "success" {
+		t.Fatalf("second CreateAccount with the documented grants returned %v", got)
+	}
+	if got := callModule(t, "TestConnection", s.moduleParams(0)).(map[string]any); got["success"] != true {
+		t.Errorf("TestConnection with the documented grants returned %v", got)
+	}
+}
+
+func mustExec(t *testing.T, db *whmcstest.DB, statement string) {
+	t.Helper()
+	if _, err := db.Exec(statement); err != nil {
+		t.Fatalf("%s: %v", statement, err)
+	}
+}
