@@ -11,7 +11,7 @@ import (
 	"github.com/ostor-bridge/ostor-bridge/whmcs"
 )
 
-// probeEmail is looked up to test the gateway: any answer, found or not found, proves that the
+// probeEmail is looked up to test the gateway: a reply of found or not found proves that the
 // gateway is reachable and accepts the daemon's signature.
 const probeEmail = "connection-check@ostor-bridge.invalid"
 

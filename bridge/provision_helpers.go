@@ -87,7 +87,7 @@ func (p *Provisioner) dbError(err error, format string, args ...any) error {
 		return newError(CodeBusy, err, "could not %s: another operation on it is still running; retry in a few seconds", what)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return newError(CodeDatabase, err, "could not %s: the database did not answer in time", what)
+		return newError(CodeDatabase, err, "could not %s: the database timed out", what)
 	}
 	return newError(CodeDatabase, err, "could not %s: database error (see the daemon log)", what)
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/ostor-bridge/ostor-bridge/whmcs/whmcstest"
 )
 
-// grantStatements are the privileges README.md tells operators to give the daemon's database
+// grantStatements are the privileges README.md lists for the daemon's database
 // user. The daemon must provision with exactly these.
 var grantStatements = []string{
 	"GRANT SELECT ON `%[1]s`.* TO %[2]s",
