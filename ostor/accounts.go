@@ -21,7 +21,7 @@ type wireAccountReply = wireAccount
 
 // CreateAccount creates a named account owned by the user, with one key
 // pair: POST /?ostor-accounts&emailAddress=…|id=…&accountName=<name>.
-// Accounts exist from VHI 4.6 on; the as2 profile returns ErrNotSupported.
+// Accounts exist from VHI 4.6 on, and the as2 profile returns ErrNotSupported.
 func (c *Client) CreateAccount(ctx context.Context, owner UserRef, name string) (Account, error) {
 	if err := c.validateAccountCall(OpAccountsCreate, owner, name); err != nil {
 		return Account{}, err
@@ -51,7 +51,7 @@ func (c *Client) DeleteAccount(ctx context.Context, owner UserRef, name string) 
 // GenerateAccountKey adds a key pair to an account:
 // POST /?ostor-users&emailAddress=…&accountName=<name>&genKey. The gateway
 // answers with the owner's email and ID and the account's key pairs (the
-// VHI sample lists only the new pair); use NewKeyPairs to find the new one.
+// VHI sample lists only the new pair). Use NewKeyPairs to find the new one.
 // An account holds at most two pairs.
 func (c *Client) GenerateAccountKey(ctx context.Context, owner UserRef, name string) (User, error) {
 	if err := c.validateAccountCall(OpAccountsGenKey, owner, name); err != nil {

@@ -11,7 +11,7 @@ import (
 type Bucket struct {
 	Name    string
 	OwnerID string // UserId of the owner
-	// CreationDate is parsed from creation_date; CreationDateRaw keeps the
+	// CreationDate is parsed from creation_date. CreationDateRaw keeps the
 	// text in case it was not ISO 8601.
 	CreationDate    time.Time
 	CreationDateRaw string
@@ -113,7 +113,7 @@ func (c *Client) GetBucket(ctx context.Context, name string) (Bucket, error) {
 // GET /?ostor-buckets&multi with the JSON array of names as the body
 // (VHI 6.3+).
 //
-// NOTE: the vendor shows this only as an s3_curl call with a body file; how
+// NOTE: the vendor shows this only as an s3_curl call with a body file, so how
 // the gateway treats Content-Type on this GET is unconfirmed.
 func (c *Client) GetBuckets(ctx context.Context, names []string) ([]Bucket, error) {
 	if err := c.requireFeature(OpBucketsGet, c.profile.BucketSelect, "the multi selector needs VHI 6.3 or later"); err != nil {

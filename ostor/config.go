@@ -55,7 +55,7 @@ type Config struct {
 	// {"users.genKey": "PUT"}. Keys are operation names (see Operations).
 	Methods map[string]string
 	// ReadAttempts is the maximum number of attempts of a read operation
-	// sent with GET. Zero means DefaultReadAttempts; 1 disables retries.
+	// sent with GET. Zero means DefaultReadAttempts, and 1 disables retries.
 	// Writes are always sent once.
 	ReadAttempts int
 	// LimitSyntax selects the parameter syntax of SetLimits:

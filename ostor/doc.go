@@ -13,8 +13,8 @@
 // Config.AllowInsecureHTTP is set.
 //
 // The API differs between releases, so a Client speaks one release profile
-// (see LookupProfile). Each operation has a stable name such as "users.genKey";
-// the names are the keys of Config.Methods and of the fault injection in
+// (see LookupProfile). Each operation has a stable name such as "users.genKey".
+// The names are the keys of Config.Methods and of the fault injection in
 // package ostortest.
 //
 // Errors can be matched with errors.Is against the Err* sentinels and taken

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Sentinel errors. Match them with errors.Is; the error values returned by the
+// Sentinel errors. Match them with errors.Is, because the error values returned by the
 // client carry more detail (see APIError).
 var (
 	// ErrUserNotFound: the gateway answered 404 to a users operation, and the
@@ -80,7 +80,7 @@ func (e *APIError) Error() string {
 //
 // NOTE: the vendor documents no status or code for a duplicate user, a third
 // key pair or deleting a user that owns buckets. The mapping below accepts
-// the S3-style codes and the statuses a gateway would plausibly use; confirm
+// the S3-style codes and the statuses a gateway would plausibly use. Confirm
 // it against a live gateway.
 func (e *APIError) Is(target error) bool {
 	service := serviceOf(e.Op)

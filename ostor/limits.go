@@ -15,7 +15,7 @@ import (
 type Target struct {
 	User    UserRef
 	Bucket  string
-	Default string // "user" or "bucket"; quotas only
+	Default string // "user" or "bucket", for quotas only
 }
 
 // UserTarget selects a user's limits or quota.
@@ -102,12 +102,12 @@ const (
 // LimitValue is one limit to set.
 type LimitValue struct {
 	Type     string // LimitOps or LimitBandwidth
-	Resource string // default, get, put, list, delete for ops; out for bandwidth
+	Resource string // default, get, put, list or delete for ops, out for bandwidth
 	Value    int64  // 0 = unlimited
 }
 
 // Limits are the limits of one user or bucket. Values are as the gateway
-// prints them ("3600.00"), parsed as float64; Raw keeps every key and text.
+// prints them ("3600.00"), parsed as float64. Raw keeps every key and text.
 type Limits struct {
 	OpsDefault   float64
 	OpsGet       float64
@@ -118,8 +118,8 @@ type Limits struct {
 	Raw          map[string]string
 }
 
-// wireLimits is the reply of GET ?ostor-limits (VHI sample); every value is a
-// string:
+// wireLimits is the reply of GET ?ostor-limits (VHI sample). Every value is
+// a string:
 //
 //	{"ops:default":"0.00","ops:get":"3600.00","ops:put":"0.00","ops:list":"0.00",
 //	 "ops:delete":"0.00","bandwidth:out":"100"}
@@ -129,7 +129,7 @@ type wireLimits map[string]flexString
 // GET /?ostor-limits&emailAddress=…|id=…|bucket=….
 //
 // NOTE: AS 2.x documents an error when limits were never set for the
-// target; the status is unconfirmed.
+// target, but its status is unconfirmed.
 func (c *Client) GetLimits(ctx context.Context, target Target) (Limits, error) {
 	if err := target.validate(OpLimitsGet, false); err != nil {
 		return Limits{}, err
@@ -173,9 +173,9 @@ func (w wireLimits) toLimits(op string, resp *response) (Limits, error) {
 //
 // With LimitSyntaxStaaS each value is one request, sent in order. With
 // LimitSyntaxReference all ops values form one request and the bandwidth
-// value another; the gateway then sets ops types that were not given to the
+// value another, and the gateway sets ops types that were not given to the
 // default value. When a request fails, the error names the values already
-// applied; writes are not retried.
+// applied. Writes are not retried.
 func (c *Client) SetLimits(ctx context.Context, target Target, values ...LimitValue) error {
 	if err := target.validate(OpLimitsSet, false); err != nil {
 		return err
@@ -273,7 +273,7 @@ func (v LimitValue) validate() error {
 
 // DeleteLimits resets limits of a user or bucket to 0 (unlimited):
 // DELETE /?ostor-limits&…[&ops|&bandwidth]. limitType LimitOps or
-// LimitBandwidth adds that flag, as the API reference shows; "" sends no
+// LimitBandwidth adds that flag, as the API reference shows, and "" sends no
 // flag, as the StaaS guides show.
 func (c *Client) DeleteLimits(ctx context.Context, target Target, limitType string) error {
 	if err := target.validate(OpLimitsDelete, false); err != nil {

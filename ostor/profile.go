@@ -135,8 +135,8 @@ func buildProfiles() map[string]Profile {
 	as2 := baseMethods()
 	// The AS 2.x API reference documents genKey and revokeKey as PUT. It
 	// documents no disable or enable flag at all.
-	// NOTE: disable and enable use POST on AS 2.x as on VHI, which is a guess;
-	// override them with Config.Methods if the gateway rejects POST.
+	// NOTE: disable and enable use POST on AS 2.x as on VHI, which is a guess.
+	// Override them with Config.Methods if the gateway rejects POST.
 	as2[OpUsersGenKey] = http.MethodPut
 	as2[OpUsersRevokeKey] = http.MethodPut
 

@@ -11,7 +11,7 @@ import (
 type Quota struct {
 	Version string
 	// Type is "user" or "bucket". The API reference sends "0" and "1", the
-	// StaaS guides "user" and "bucket"; both are normalised.
+	// StaaS guides "user" and "bucket". Both are normalised to the words.
 	Type string
 	// Size is the value the gateway reports.
 	// NOTE: the reference describes it as bytes, but its sample equals the
@@ -30,7 +30,7 @@ type wireQuota struct {
 
 // GetQuota returns the quota of a user, a bucket or a default:
 // GET /?ostor-quotas&emailAddress=…|id=…|bucket=…|default=user|bucket.
-// Quotas exist from VHI 4.7 on; the as2 profile returns ErrNotSupported.
+// Quotas exist from VHI 4.7 on, and the as2 profile returns ErrNotSupported.
 func (c *Client) GetQuota(ctx context.Context, target Target) (Quota, error) {
 	if err := c.validateQuotaCall(OpQuotasGet, target); err != nil {
 		return Quota{}, err

@@ -19,7 +19,7 @@ import (
 )
 
 // maxBodyBytes bounds a response body. Usage objects and user lists are the
-// largest bodies; a body above this size is reported as an error.
+// largest bodies, and a body above this size is reported as an error.
 const maxBodyBytes = 64 << 20
 
 // maxMessageBytes bounds the raw-body fallback in APIError.Message.

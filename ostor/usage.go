@@ -26,7 +26,7 @@ type UsageObject struct {
 	// the documented layout, and checked against the body.
 	ServiceID string
 	Start     time.Time // start_ts
-	Period    int64     // seconds covered; can be shorter than the name's period
+	Period    int64     // seconds covered, which can be shorter than the name's period
 	Items     []UsageItem
 }
 
@@ -106,12 +106,12 @@ type wireUsageList struct {
 
 // ListUsage returns one page of usage object names: GET /?ostor-usage, with
 // &after=<name>&limit=<n> when after or limit is set. Paging exists from
-// VHI 6.3 on; other profiles return ErrNotSupported for a non-empty after or
+// VHI 6.3 on, and other profiles return ErrNotSupported for a non-empty after or
 // a non-zero limit. Without paging, process and delete the listed objects,
 // then list again while Truncated is true.
 //
 // NOTE: a third-party client saw broken JSON for limit values above about
-// 700; keep limit well below that.
+// 700, so keep limit well below that.
 func (c *Client) ListUsage(ctx context.Context, after string, limit int) (UsagePage, error) {
 	q := newQuery("usage")
 	if after != "" || limit != 0 {
@@ -247,7 +247,7 @@ func decodeUsageObject(resp *response, name string) (UsageObject, error) {
 
 // decodeServiceID returns the service ID as 16 lowercase hex digits. A JSON
 // number is taken digit by digit (never through float64) and left-padded
-// with zeros; a JSON string is taken as is. A missing value returns "".
+// with zeros. A JSON string is taken as is. A missing value returns "".
 func decodeServiceID(raw json.RawMessage) (string, error) {
 	text := string(bytes.TrimSpace(raw))
 	if text == "" || text == "null" {

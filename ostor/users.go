@@ -9,7 +9,7 @@ import (
 )
 
 // UserRef selects one user, either by email address or by user ID. Exactly
-// one of the fields must be set; use ByEmail or ByID.
+// one of the fields must be set, so build it with ByEmail or ByID.
 type UserRef struct {
 	Email string
 	ID    string
@@ -105,7 +105,7 @@ type Account struct {
 // (VHI 6.3+).
 //
 // NOTE: the vendor does not document these fields. The names follow a
-// third-party client that decodes them from a live gateway; the meaning of
+// third-party client that decodes them from a live gateway. The meaning of
 // SizeHMax and SizeHInt is unconfirmed.
 type SpaceStat struct {
 	LastTS   int64 // hours since the Unix epoch of the last update
@@ -120,7 +120,7 @@ type SpaceStat struct {
 type User struct {
 	Email      string
 	ID         string
-	State      string // "enabled" or "disabled"; empty on releases that omit it
+	State      string // "enabled" or "disabled", or empty on releases that omit it
 	OwnerID    string // "0000000000000000" for top-level users
 	Flags      []string
 	AccessKeys []KeyPair
@@ -259,7 +259,7 @@ func (c *Client) ListUsers(ctx context.Context) ([]User, error) {
 }
 
 // ListUsersWithSpace returns all users with their space usage:
-// GET /?ostor-users&space. Only the vhi63 profile supports it; other
+// GET /?ostor-users&space. Only the vhi63 profile supports it, and other
 // profiles return an error that matches ErrNotSupported.
 func (c *Client) ListUsersWithSpace(ctx context.Context) ([]User, error) {
 	if err := c.requireFeature(OpUsersList, c.profile.UserSpace, "the space flag needs VHI 6.3 or later"); err != nil {
@@ -312,8 +312,8 @@ func decodeUserList(op string, resp *response) ([]wireUser, error) {
 
 // GenerateKey adds a key pair to the user and returns the user with the key
 // pairs the gateway answered: POST (PUT on as2) /?ostor-users&…&genKey.
-// Depending on the release the answer lists every pair or only the new one;
-// use NewKeyPairs to find the new pair. A user holds at most two pairs, and a
+// Depending on the release the reply lists every pair or only the new one,
+// so use NewKeyPairs to find the new pair. A user holds at most two pairs, and a
 // third yields an error that matches ErrTooManyKeys.
 //
 // A write error that matches ErrOutcomeUnknown means a key may have been

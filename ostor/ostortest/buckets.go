@@ -136,9 +136,9 @@ func (g *Gateway) DeleteBucket(name string) bool {
 }
 
 // resize sets the current size. In a new hour the peak and the integral
-// restart; within the hour the integral adds the previous size times the
+// restart. Within the hour the integral adds the previous size times the
 // seconds it was stored.
-// NOTE: this models hmax and h_integral on their apparent meaning; the
+// NOTE: this models hmax and h_integral on their apparent meaning, because the
 // vendor does not document how the gateway computes them.
 func (b *bucket) resize(sizeBytes int64, now time.Time) {
 	hour := now.Unix() / 3600

@@ -55,10 +55,10 @@ type Options struct {
 	// By default it is a bare number when it has only decimal digits, as in
 	// the vendor's samples, and a string otherwise.
 	QuoteServiceID bool
-	// MaxUsageListItems is the most names one usage list reply contains;
-	// a longer list is cut and marked truncated. Zero means 1000.
+	// MaxUsageListItems is the maximum number of names in one usage list
+	// reply. A longer list is cut and marked truncated. Zero means 1000.
 	MaxUsageListItems int
-	// MaxRecordedRequests bounds the list returned by Requests; the oldest
+	// MaxRecordedRequests bounds the list returned by Requests, and the oldest
 	// entries are dropped first. Zero means no bound.
 	MaxRecordedRequests int
 	// Observer, if set, is called after each request with its record. It
@@ -82,7 +82,7 @@ type RecordedRequest struct {
 	Op       string  // operation name, or "" when the request matched none
 	Params   []Param // decoded parameters after the service word, in order
 	RawQuery string
-	Status   int  // HTTP status sent; 0 when the connection was dropped
+	Status   int  // HTTP status sent, or 0 when the connection was dropped
 	Applied  bool // true when the request changed the gateway's state
 	Dropped  bool // true when the connection was closed without a response
 }
@@ -129,7 +129,7 @@ type faultState struct {
 const AnyOp = "*"
 
 // Gateway is an in-memory ostor admin API that checks signatures. It is an
-// http.Handler; NewServer serves it on loopback. All methods are safe for
+// http.Handler, and NewServer serves it on loopback. All methods are safe for
 // concurrent use.
 type Gateway struct {
 	profile              ostor.Profile
@@ -307,7 +307,7 @@ func errorf(status int, code, format string, args ...any) *apiError {
 // result is what a handler returns on success.
 type result struct {
 	status int // 0 means 200
-	body   any // encoded as JSON; nil means an empty body
+	body   any // encoded as JSON, or nil for an empty body
 }
 
 // ServeHTTP handles one admin API request.
@@ -444,7 +444,7 @@ func (g *Gateway) authenticate(r *http.Request) *apiError {
 		return errorf(http.StatusForbidden, "RequestTimeTooSkewed", "the difference between the request time and the server's time is too large (%s)", skew.Round(time.Second))
 	}
 
-	// NOTE: a VHI 6.3 gateway may accept requests without this header; the
+	// NOTE: a VHI 6.3 gateway may accept requests without this header, but the
 	// fake requires it so that tests prove the vhi63 client sends it.
 	if g.profile.SignContentSHA256 && r.Header.Get("x-amz-content-sha256") == "" {
 		return errorf(http.StatusForbidden, "AccessDenied", "missing x-amz-content-sha256 header, which this profile signs")

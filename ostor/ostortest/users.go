@@ -98,7 +98,7 @@ func handleUsersList(s *state, g *Gateway, a args) (result, bool, *apiError) {
 		}
 		list = append(list, entry)
 	}
-	// A live VHI 6.x gateway answered {"Users":[…]}; the documentation of
+	// A live VHI 6.x gateway answered {"Users":[…]}, while the documentation of
 	// every release shows a bare array.
 	if g.profile.Name == ostor.ProfileVHI63 {
 		return result{body: map[string]any{"Users": list}}, false, nil
