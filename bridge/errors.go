@@ -29,7 +29,7 @@ const (
 	CodeConflict       Code = -32013 // the request contradicts the current state
 	CodeGatewayDown    Code = -32020 // the S3 gateway could not be reached or failed
 	CodeGatewayReject  Code = -32021 // the S3 gateway rejected the request
-	CodeOutcomeUnknown Code = -32022 // a gateway write was sent and not answered; retrying is safe
+	CodeOutcomeUnknown Code = -32022 // a gateway write was sent and got no response; retrying is safe
 	CodeDatabase       Code = -32030 // the WHMCS database could not be used
 	CodeInternal       Code = -32099 // a bug in the bridge; the daemon log has the detail
 )
@@ -121,7 +121,7 @@ func classify(err error) *Error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return newError(CodeGatewayDown, err, "the operation did not finish within the daemon's call timeout; it is safe to retry")
 	case errors.Is(err, ostor.ErrOutcomeUnknown):
-		return newError(CodeOutcomeUnknown, err, "the S3 gateway did not answer a change request; the daemon will check the gateway's state on retry, so retrying is safe")
+		return newError(CodeOutcomeUnknown, err, "the S3 gateway did not respond to a change request; the daemon will check the gateway's state on retry, so retrying is safe")
 	case errors.Is(err, ostor.ErrSignatureRejected):
 		return newError(CodeGatewayReject, err, "the S3 gateway rejected the daemon's credentials; check gateway.access_key_id and the secret key in the daemon's config")
 	case errors.Is(err, ostor.ErrTimeSkew):

@@ -224,7 +224,7 @@ func (p *Provisioner) createUser(ctx context.Context, svc whmcs.Service, email s
 }
 
 // resolveCreate decides what happened when CreateUser failed. An unanswered write may have been
-// applied, so the gateway is read before anything else is tried; an "already exists" answer means
+// applied, so the gateway is read before anything else is tried. An "already exists" error means
 // a concurrent or earlier request won.
 func (p *Provisioner) resolveCreate(ctx context.Context, email string, createErr error) (ostor.User, error) {
 	if !errors.Is(createErr, ostor.ErrOutcomeUnknown) && !errors.Is(createErr, ostor.ErrUserExists) {

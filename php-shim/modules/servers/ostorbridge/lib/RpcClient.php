@@ -14,7 +14,7 @@ final class RpcException extends \RuntimeException
     /** @var string stable error name from the daemon, e.g. "not_found"; "transport" for local failures */
     private $kind;
 
-    /** @var bool whether the daemon said retrying may succeed */
+    /** @var bool whether the daemon reported that retrying may succeed */
     private $retryable;
 
     public function __construct(string $message, int $code, string $kind, bool $retryable = false)
@@ -135,7 +135,7 @@ final class RpcClient
 
         if (stripos($contentType, 'application/json') !== 0) {
             throw new RpcException(sprintf(
-                'The ostor-bridge daemon at %s answered HTTP %d with content type "%s" instead of JSON; check that the server record points at the daemon, not another web server.',
+                'The ostor-bridge daemon at %s responded with HTTP %d and content type "%s" instead of JSON; check that the server record points at the daemon, not another web server.',
                 $this->address(), $status, $contentType
             ), 0, 'transport');
         }
@@ -154,10 +154,10 @@ final class RpcClient
             );
         }
         if ($status !== 200) {
-            throw new RpcException(sprintf('The ostor-bridge daemon at %s answered HTTP %d without an error object.', $this->address(), $status), 0, 'transport');
+            throw new RpcException(sprintf('The ostor-bridge daemon at %s responded with HTTP %d and no error object.', $this->address(), $status), 0, 'transport');
         }
         if (($reply['id'] ?? null) !== $id) {
-            throw new RpcException('The ostor-bridge daemon answered a different request id; the reply was discarded.', 0, 'transport');
+            throw new RpcException('The ostor-bridge daemon responded to a different request id; the reply was discarded.', 0, 'transport');
         }
         if (!array_key_exists('result', $reply)) {
             throw new RpcException('The ostor-bridge daemon sent a reply without a result.', 0, 'transport');
