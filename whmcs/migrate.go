@@ -66,6 +66,23 @@ var migrations = []migration{
 	KEY service_kind_state (service_id, kind, state)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 	},
+	{
+		version: 6,
+		name:    "create mod_ostorbridge_audit",
+		query: `CREATE TABLE IF NOT EXISTS mod_ostorbridge_audit (
+	id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+	created_at datetime NOT NULL,
+	admin_id int(10) NOT NULL COMMENT 'tbladmins.id of the admin who acted',
+	client_id int(10) NOT NULL COMMENT 'tblclients.id',
+	service_id int(10) NOT NULL DEFAULT 0 COMMENT 'tblhosting.id, 0 when the action concerns no service',
+	action varchar(64) NOT NULL,
+	params text NOT NULL COMMENT 'validated parameters as JSON, never a secret',
+	outcome enum('ok','failed') NOT NULL,
+	message text NOT NULL,
+	PRIMARY KEY (id),
+	KEY client_created (client_id, created_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+	},
 }
 
 const (

@@ -12,6 +12,7 @@ import (
 )
 
 var bridgeTables = []string{
+	"mod_ostorbridge_audit",
 	"mod_ostorbridge_identities",
 	"mod_ostorbridge_keys",
 	"mod_ostorbridge_migrations",

@@ -16,6 +16,7 @@ var grantStatements = []string{
 	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_identities TO %[2]s",
 	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_keys TO %[2]s",
 	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_operations TO %[2]s",
+	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_audit TO %[2]s",
 }
 
 func TestDocumentedGrantsAreEnough(t *testing.T) {
@@ -34,7 +35,7 @@ func TestDocumentedGrantsAreEnough(t *testing.T) {
 		}
 	}
 	// Drop the tables the test database was migrated with, so the daemon creates them itself.
-	for _, table := range []string{"mod_ostorbridge_operations", "mod_ostorbridge_keys", "mod_ostorbridge_identities", "mod_ostorbridge_migrations"} {
+	for _, table := range []string{"mod_ostorbridge_audit", "mod_ostorbridge_operations", "mod_ostorbridge_keys", "mod_ostorbridge_identities", "mod_ostorbridge_migrations"} {
 		mustExec(t, db, "DROP TABLE "+table)
 	}
 
