@@ -30,6 +30,7 @@ type ServerOptions struct {
 	Now          func() time.Time
 	Provisioner  *Provisioner
 	Checker      Checker // runs System.Check; nil reports only the daemon itself
+	Panel        *Panel  // serves the Admin service; nil leaves it out
 }
 
 // Checker tests the daemon's dependencies for System.Check.
@@ -88,6 +89,9 @@ func NewHandler(opts ServerOptions) (*Handler, error) {
 	services := map[string]any{
 		"Service": &ServiceAPI{p: opts.Provisioner},
 		"System":  &SystemAPI{checker: opts.Checker},
+	}
+	if opts.Panel != nil {
+		services["Admin"] = &AdminAPI{panel: opts.Panel}
 	}
 	for name, receiver := range services {
 		if err := h.register(receiver, name); err != nil {

@@ -19,6 +19,7 @@ type Config struct {
 	Gateway      GatewayConfig      `toml:"gateway"`
 	Provisioning ProvisioningConfig `toml:"provisioning"`
 	Notes        NotesConfig        `toml:"notes"`
+	Panel        PanelConfig        `toml:"panel"`
 	Log          LogConfig          `toml:"log"`
 }
 
@@ -60,6 +61,13 @@ type NotesConfig struct {
 	Sticky        bool `toml:"sticky"`
 }
 
+// PanelConfig configures the S3 panel on the WHMCS client summary page.
+type PanelConfig struct {
+	// Deadline bounds the gateway reads of one panel view; sections the gateway did not answer
+	// by then show a notice. It must be shorter than rpc.call_timeout.
+	Deadline Duration `toml:"deadline"`
+}
+
 type LogConfig struct {
 	Level  string `toml:"level"`  // debug, info, warn, error
 	Format string `toml:"format"` // json or console
@@ -94,7 +102,8 @@ func defaultConfig() Config {
 			AdoptExistingUsers: true,
 			LockWait:           Duration{10 * time.Second},
 		},
-		Log: LogConfig{Level: "info", Format: "json"},
+		Panel: PanelConfig{Deadline: Duration{4 * time.Second}},
+		Log:   LogConfig{Level: "info", Format: "json"},
 	}
 }
 
@@ -179,6 +188,9 @@ func (c Config) validate(withRPC bool) error {
 	}
 	if c.RPC.CallTimeout.Duration <= 0 || c.RPC.MaxClockSkew.Duration <= 0 || c.Gateway.Timeout.Duration <= 0 || c.Provisioning.LockWait.Duration <= 0 {
 		add("rpc.call_timeout, rpc.max_clock_skew, gateway.timeout and provisioning.lock_wait must be positive durations")
+	}
+	if c.Panel.Deadline.Duration <= 0 || c.Panel.Deadline.Duration >= c.RPC.CallTimeout.Duration {
+		add("panel.deadline is %s; set a positive duration shorter than rpc.call_timeout (%s), e.g. \"4s\"", c.Panel.Deadline.Duration, c.RPC.CallTimeout.Duration)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -74,6 +74,17 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
+	panel, err := bridge.NewPanel(bridge.PanelOptions{
+		Log:         log,
+		Store:       store,
+		Gateway:     gw,
+		Provisioner: prov,
+		Module:      cfg.Provisioning.Module,
+		Deadline:    cfg.Panel.Deadline.Duration,
+	})
+	if err != nil {
+		return err
+	}
 	handler, err := bridge.NewHandler(bridge.ServerOptions{
 		Log:          log,
 		Secret:       []byte(cfg.RPC.Secret),
@@ -81,6 +92,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		CallTimeout:  cfg.RPC.CallTimeout.Duration,
 		Provisioner:  prov,
 		Checker:      &bridge.DependencyChecker{Log: log, Store: store, Gateway: gw},
+		Panel:        panel,
 	})
 	if err != nil {
 		return err
