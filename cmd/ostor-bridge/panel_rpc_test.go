@@ -1,0 +1,239 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ostor-bridge/ostor-bridge/ostor"
+	"github.com/ostor-bridge/ostor-bridge/ostor/ostortest"
+)
+
+const testAdminID = 7
+
+func TestPanelSummaryShowsServiceState(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "carol@example.com", "photos", "backups")
+
+	html := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "tok123"})
+
+	for _, want := range []string{
+		"carol@example.com", f.User.ID, "enabled", f.User.AccessKeys[0].AccessKeyID,
+		"photos", "backups", "1.5 MiB", `name="token" value="tok123"`, "Generate access key",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+	if secret := f.User.AccessKeys[0].SecretAccessKey.Reveal(); strings.Contains(html, secret) {
+		t.Errorf("summary contains the secret access key")
+	}
+	if strings.Contains(html, "obp-gateway-timeout") {
+		t.Errorf("summary shows the gateway timeout notice although the gateway answered")
+	}
+}
+
+func TestPanelSummaryReadOnlyHasNoForms(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "dave@example.com", "data")
+
+	html := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t", "read_only": true})
+
+	if strings.Contains(html, `method="post"`) {
+		t.Errorf("read-only summary contains a POST form")
+	}
+	if !strings.Contains(html, "dave@example.com") {
+		t.Errorf("read-only summary lacks the S3 user")
+	}
+}
+
+func TestPanelSummaryEscapesMarkup(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	const email = `"><script>alert('e')</script>&x@example.com`
+	const bucket = `<script>alert("b")</script>&'q`
+	f := addPanelClient(t, s, email, bucket)
+
+	html := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": `t"><script>`})
+
+	if strings.Contains(html, "<script>") {
+		t.Errorf("summary contains an unescaped <script> element")
+	}
+	if !strings.Contains(html, "&lt;script&gt;alert(&#39;e&#39;)&lt;/script&gt;&amp;x@example.com") {
+		t.Errorf("summary lacks the escaped email")
+	}
+
+	object := s.adminHTML(t, "Admin.Page", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t",
+		"view": "usage_object", "params": map[string]string{"object": f.Object}})
+	if strings.Contains(object, "<script>") {
+		t.Errorf("usage object page contains an unescaped <script> element")
+	}
+	if !strings.Contains(object, "&lt;script&gt;") {
+		t.Errorf("usage object page lacks the escaped bucket name")
+	}
+}
+
+func TestPanelSummaryGatewayStalled(t *testing.T) {
+	s := startStack(t, stackOptions{configure: func(c *Config) { c.Panel.Deadline = Duration{time.Second} }})
+	f := addPanelClient(t, s, "erin@example.com", "stall")
+	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: 5 * time.Second})
+	t.Cleanup(s.Gateway.ClearFaults)
+
+	html := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
+
+	if !strings.Contains(html, "The S3 gateway did not answer within 1s") {
+		t.Errorf("summary lacks the gateway notice:\n%s", html)
+	}
+	if !strings.Contains(html, "erin@example.com") {
+		t.Errorf("summary lacks the stored S3 identity, which needs no gateway")
+	}
+}
+
+func TestPanelSetBucketLimitsAndAudit(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "frank@example.com", "media")
+
+	reply, rpcErr := s.adminAction(t, map[string]any{"client_id": f.ClientID, "service_id": f.ServiceID, "admin_id": testAdminID,
+		"action": "set_bucket_limits", "params": map[string]string{"bucket": "media", "ops_get": "3600", "bandwidth_out": "250"}})
+	if rpcErr != nil {
+		t.Fatalf("set_bucket_limits: %+v", rpcErr)
+	}
+	if !reply.OK || !strings.Contains(reply.Message, "bucket media") {
+		t.Errorf("reply = %+v", reply)
+	}
+
+	html := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
+	bucketSection := html[strings.Index(html, `data-bucket="media"`):]
+	if !strings.Contains(bucketSection, ">3600<") || !strings.Contains(bucketSection, ">250<") {
+		t.Errorf("bucket section does not show the new limits:\n%s", bucketSection)
+	}
+
+	var admin, outcome, params string
+	row := s.DB.QueryRowContext(t.Context(), "SELECT admin_id, outcome, params FROM mod_ostorbridge_audit WHERE client_id = ? AND action = 'set_bucket_limits'", f.ClientID)
+	if err := row.Scan(&admin, &outcome, &params); err != nil {
+		t.Fatalf("audit row: %v", err)
+	}
+	if admin != "7" || outcome != "ok" {
+		t.Errorf("audit admin %s outcome %s, want 7 ok", admin, outcome)
+	}
+	if !strings.Contains(params, `"ops_get":"3600"`) || !strings.Contains(params, `"bucket":"media"`) {
+		t.Errorf("audit params = %s", params)
+	}
+}
+
+func TestPanelActionRejectsBadInput(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "gina@example.com", "own")
+	other := addPanelClient(t, s, "hank@example.com", "theirs")
+
+	cases := []struct {
+		name      string
+		serviceID int64
+		action    string
+		params    map[string]string
+		field     string
+		message   string
+	}{
+		{"negative limit", f.ServiceID, "set_user_limits", map[string]string{"ops_get": "-5"}, "ops_get", `ops_get "-5" is not a whole number`},
+		{"text limit", f.ServiceID, "set_user_limits", map[string]string{"bandwidth_out": "fast"}, "bandwidth_out", "KB/s"},
+		{"huge limit", f.ServiceID, "set_user_limits", map[string]string{"ops_put": "99999999999"}, "ops_put", "too large"},
+		{"no limit", f.ServiceID, "set_user_limits", map[string]string{}, "ops_default", "no limit value given"},
+		{"foreign bucket", f.ServiceID, "set_bucket_limits", map[string]string{"bucket": "theirs", "ops_get": "1"}, "bucket", "is not owned by"},
+		{"bad object", 0, "delete_usage_object", map[string]string{"object": "../etc&x=1"}, "object", "expected s3-usage-"},
+		{"unknown param", f.ServiceID, "set_user_limits", map[string]string{"ops_get": "1", "evil": "1"}, "evil", "takes no parameter"},
+		{"bad limit type", f.ServiceID, "delete_user_limits", map[string]string{"limit_type": "all"}, "limit_type", "use ops, bandwidth"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, rpcErr := s.adminAction(t, map[string]any{"client_id": f.ClientID, "service_id": c.serviceID, "admin_id": testAdminID,
+				"action": c.action, "params": c.params, "confirmed": true})
+			if rpcErr == nil {
+				t.Fatalf("action succeeded, want an invalid input error")
+			}
+			if rpcErr.Field != c.field {
+				t.Errorf("error field = %q, want %q (%s)", rpcErr.Field, c.field, rpcErr.Message)
+			}
+			if !strings.Contains(rpcErr.Message, c.message) {
+				t.Errorf("error message %q lacks %q", rpcErr.Message, c.message)
+			}
+		})
+	}
+
+	_, rpcErr := s.adminAction(t, map[string]any{"client_id": f.ClientID, "service_id": other.ServiceID, "admin_id": testAdminID,
+		"action": "set_user_limits", "params": map[string]string{"ops_get": "1"}})
+	if rpcErr == nil || !strings.Contains(rpcErr.Message, "does not belong to client") {
+		t.Errorf("action on another client's service: %+v, want a not-found error", rpcErr)
+	}
+
+	limits, err := gatewayClient(t, s).GetLimits(t.Context(), ostor.BucketTarget("theirs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limits.OpsGet != 0 {
+		t.Errorf("the other client's bucket limit changed to %v", limits.OpsGet)
+	}
+	if len(s.Gateway.UsageNames()) != 2 {
+		t.Errorf("usage objects = %v, want both kept", s.Gateway.UsageNames())
+	}
+}
+
+func TestPanelDeleteUsageObjectNeedsConfirmation(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "ivy@example.com")
+	args := map[string]any{"client_id": f.ClientID, "service_id": 0, "admin_id": testAdminID, "token": "tok",
+		"action": "delete_usage_object", "params": map[string]string{"object": f.Object}}
+
+	reply, rpcErr := s.adminAction(t, args)
+	if rpcErr != nil {
+		t.Fatal(rpcErr)
+	}
+	if reply.OK || !strings.Contains(reply.ConfirmHTML, `name="confirmed" value="1"`) || !strings.Contains(reply.ConfirmHTML, f.Object) {
+		t.Fatalf("unconfirmed delete reply = %+v, want a confirmation page", reply)
+	}
+	if names := s.Gateway.UsageNames(); len(names) != 1 {
+		t.Fatalf("the object was deleted before confirmation: %v", names)
+	}
+
+	args["confirmed"] = true
+	reply, rpcErr = s.adminAction(t, args)
+	if rpcErr != nil {
+		t.Fatal(rpcErr)
+	}
+	if !reply.OK {
+		t.Errorf("confirmed delete reply = %+v", reply)
+	}
+	if names := s.Gateway.UsageNames(); len(names) != 0 {
+		t.Errorf("usage objects after the confirmed delete = %v", names)
+	}
+}
+
+func TestPanelUserListPagesAndSearches(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "owner@example.com")
+	for i := range 30 {
+		s.Gateway.AddUser("user" + string(rune('a'+i%26)) + itoa2(i) + "@list.example")
+	}
+
+	first := s.adminHTML(t, "Admin.Page", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t", "view": "users"})
+	if !strings.Contains(first, "31 user(s)") || !strings.Contains(first, "page 1 of 2") {
+		t.Errorf("first page header wrong:\n%s", first)
+	}
+	found := s.adminHTML(t, "Admin.Page", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t", "view": "users",
+		"params": map[string]string{"q": "OWNER"}})
+	if !strings.Contains(found, "1 user(s) match") || !strings.Contains(found, "owner@example.com") {
+		t.Errorf("search result wrong:\n%s", found)
+	}
+}
+
+func itoa2(i int) string {
+	return string(rune('0'+i/10)) + string(rune('0'+i%10))
+}
+
+// gatewayClient returns an ostor client of the stack's fake gateway.
+func gatewayClient(t *testing.T, s *stack) *ostor.Client {
+	t.Helper()
+	c, err := ostor.New(s.Gateway.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

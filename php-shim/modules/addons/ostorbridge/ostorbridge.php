@@ -1,0 +1,40 @@
+<?php
+/**
+ * ostor-bridge WHMCS addon module: the admin page behind the S3 panel of the client summary
+ * page (addonmodules.php?module=ostorbridge). Restrict it to the admin roles that may manage S3
+ * storage under Access Control in the addon's settings; every action additionally needs the
+ * "Perform Server Operations" permission and a valid CSRF token.
+ *
+ * Its functions are named ostorbridge_config, _activate, _deactivate and _output as WHMCS
+ * requires; the server module of the same name defines none of these.
+ */
+
+if (!defined('WHMCS')) {
+    die('This file cannot be accessed directly');
+}
+
+require_once __DIR__ . '/lib/Addon.php';
+
+use OstorBridge\Addon\Addon;
+
+function ostorbridge_config()
+{
+    return Addon::config();
+}
+
+/** The daemon creates and migrates its own tables, so activation changes nothing in the database. */
+function ostorbridge_activate()
+{
+    return ['status' => 'success', 'description' => 'The ostor-bridge daemon keeps its own tables; set the daemon address and RPC secret, then grant Access Control to the admin roles that manage S3 storage.'];
+}
+
+/** The bridge's tables and the audit trail stay; they belong to the daemon. */
+function ostorbridge_deactivate()
+{
+    return ['status' => 'success', 'description' => 'The S3 panel is off. The daemon\'s tables and audit trail were kept.'];
+}
+
+function ostorbridge_output($vars)
+{
+    Addon::output(is_array($vars) ? $vars : []);
+}
