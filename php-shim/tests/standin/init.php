@@ -80,7 +80,8 @@ function standin_header($title)
     header('Content-Type: text/html; charset=utf-8');
     echo '<!DOCTYPE html><html><head><meta charset="utf-8"><title>' . htmlspecialchars($title) . '</title>',
         '<style>body{font-family:sans-serif;margin:16px;background:#f8f8f8}.btn{cursor:pointer}</style></head><body>',
-        '<div id="standin-header">WHMCS stand-in admin area: admin #', (int) ($_SESSION['adminid'] ?? 0), '</div>';
+        '<div id="standin-header">WHMCS stand-in admin area: admin #', (int) ($_SESSION['adminid'] ?? 0),
+        ', CSRF token <code id="standin-token">', htmlspecialchars($_SESSION['token'] ?? ''), '</code></div>';
 }
 
 function standin_footer()

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ostor-bridge/ostor-bridge/ostor"
+	"github.com/ostor-bridge/ostor-bridge/ostor/ostortest"
+)
+
+// The browser tests drive headless Chromium through the WHMCS stand-in admin area
+// (php-shim/tests/standin, served by `php -S`), which runs the real addon and hook against the
+// real daemon, MariaDB and the fake gateway.
+
+const (
+	evilEmail  = `"><script>alert('email')</script>&x@example.com`
+	evilBucket = `<img src=x onerror=alert('bucket')>"&'b`
+)
+
+func (st *standin) summaryURL(clientID int64) string {
+	return fmt.Sprintf("%s/clientssummary.php?userid=%d", st.URL, clientID)
+}
+
+// postForm submits a form built in the page, as a forged or hand-made request would arrive.
+func postForm(t *testing.T, b *browser, fields map[string]string) {
+	t.Helper()
+	var js strings.Builder
+	js.WriteString(`(() => { const f = document.createElement('form'); f.method = 'post'; f.action = 'addonmodules.php?module=ostorbridge';`)
+	for name, value := range fields {
+		fmt.Fprintf(&js, `{ const i = document.createElement('input'); i.type = 'hidden'; i.name = %q; i.value = %q; f.appendChild(i); }`, name, value)
+	}
+	js.WriteString(`document.body.appendChild(f); f.submit(); return true; })()`)
+	b.eval(t, js.String())
+}
+
+func TestPanelBrowserSetLimitAndDeleteObject(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "kim@example.com", "media", "archive")
+	st := startStandin(t, s)
+	b := startBrowser(t)
+	st.login(t, b, testAdminID, permView, permAct)
+
+	b.do(t, chromedp.Navigate(st.summaryURL(f.ClientID)), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-panel")))
+	if got := b.text(t, ".obp-email"); got != "kim@example.com" {
+		t.Errorf("panel shows S3 user %q", got)
+	}
+	if got := b.text(t, ".obp-key"); got != f.User.AccessKeys[0].AccessKeyID {
+		t.Errorf("panel shows access key %q, want %q", got, f.User.AccessKeys[0].AccessKeyID)
+	}
+	b.screenshot(t, "#ostorbridge-panel", "panel-summary.png")
+
+	// Set a bucket limit and read it back from the panel and from the gateway.
+	form := `[data-bucket="media"] form.obp-limitform`
+	b.do(t,
+		chromedp.SendKeys(chromedp.CSS(form+` input[name="params[ops_get]"]`), "3600"),
+		chromedp.Click(chromedp.CSS(form+" button")),
+		chromedp.WaitVisible(chromedp.CSS("#obp-flash")),
+	)
+	if got := b.text(t, "#obp-flash"); !strings.Contains(got, "Limits of bucket media set: ops get = 3600") {
+		t.Errorf("notice after setting the limit = %q", got)
+	}
+	if got := b.text(t, `[data-bucket="media"] table.obp-limits`); !strings.Contains(got, "3600") {
+		t.Errorf("bucket limits table after setting = %q", got)
+	}
+	limits, err := gatewayClient(t, s).GetLimits(t.Context(), ostor.BucketTarget("media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limits.OpsGet != 3600 {
+		t.Errorf("gateway ops:get of bucket media = %v, want 3600", limits.OpsGet)
+	}
+
+	// Delete a statistics object: the first click shows a confirmation page and changes nothing.
+	b.do(t,
+		chromedp.Click(chromedp.CSS(`a[href*="view=usage&"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#ostorbridge-usage")),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-object=%q] button`, f.Object))),
+		chromedp.WaitVisible(chromedp.CSS("#ostorbridge-confirm")),
+	)
+	b.screenshot(t, "#ostorbridge-confirm", "panel-confirm.png")
+	if names := s.Gateway.UsageNames(); len(names) != 1 {
+		t.Fatalf("usage objects before confirming = %v, want the object kept", names)
+	}
+	b.do(t, chromedp.Click(chromedp.CSS("#obp-confirm")), chromedp.WaitVisible(chromedp.CSS("#obp-flash")))
+	if got := b.text(t, "#obp-flash"); !strings.Contains(got, "Statistics object "+f.Object+" deleted") {
+		t.Errorf("notice after deleting = %q", got)
+	}
+	if names := s.Gateway.UsageNames(); len(names) != 0 {
+		t.Errorf("usage objects after confirming = %v, want none", names)
+	}
+	if n := countRows(t, s, "SELECT COUNT(*) FROM mod_ostorbridge_audit WHERE client_id = ? AND admin_id = ? AND outcome = 'ok'", f.ClientID, testAdminID); n != 2 {
+		t.Errorf("audit has %d successful actions of the admin, want 2", n)
+	}
+}
+
+func TestPanelBrowserRendersMarkupInert(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, evilEmail, evilBucket)
+	st := startStandin(t, s)
+	b := startBrowser(t)
+	st.login(t, b, testAdminID, permView, permAct)
+
+	b.do(t, chromedp.Navigate(st.summaryURL(f.ClientID)), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-panel")))
+	if got := b.text(t, ".obp-email"); got != evilEmail {
+		t.Errorf("email shown as %q, want the literal text %q", got, evilEmail)
+	}
+	if got := b.text(t, ".obp-bucket-name"); got != evilBucket {
+		t.Errorf("bucket shown as %q, want the literal text %q", got, evilBucket)
+	}
+	if n := b.count(t, "#ostorbridge-panel script, #ostorbridge-panel img"); n != 0 {
+		t.Errorf("panel contains %d script or img elements from gateway data", n)
+	}
+
+	b.do(t,
+		chromedp.Navigate(fmt.Sprintf("%s/addonmodules.php?module=ostorbridge&view=usage_object&userid=%d&object=%s", st.URL, f.ClientID, f.Object)),
+		chromedp.WaitVisible(chromedp.CSS("#ostorbridge-usage-object")),
+	)
+	if n := b.count(t, "#ostorbridge-usage-object img, #ostorbridge-usage-object script"); n != 0 {
+		t.Errorf("statistics object page contains %d script or img elements", n)
+	}
+	if got := b.text(t, "#ostorbridge-usage-object"); !strings.Contains(got, evilBucket) {
+		t.Errorf("statistics object page lacks the literal bucket name")
+	}
+	if d := b.dialogMessages(); len(d) != 0 {
+		t.Errorf("injected script ran and opened dialogs %q", d)
+	}
+}
+
+func TestPanelBrowserRejectsForgedAndUnpermittedPosts(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "lee@example.com", "books")
+	st := startStandin(t, s)
+	b := startBrowser(t)
+	st.login(t, b, testAdminID, permView, permAct)
+	b.do(t, chromedp.Navigate(st.summaryURL(f.ClientID)), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-panel")))
+
+	action := map[string]string{
+		"userid": fmt.Sprint(f.ClientID), "service_id": fmt.Sprint(f.ServiceID),
+		"action": "set_bucket_limits", "params[bucket]": "books", "params[ops_get]": "5",
+	}
+
+	// A POST without the session's CSRF token.
+	action["token"] = "forged"
+	postForm(t, b, action)
+	b.do(t, chromedp.WaitVisible(chromedp.CSS("#obp-flash")))
+	if got := b.text(t, "#obp-flash"); !strings.Contains(got, "invalid CSRF token") {
+		t.Errorf("notice after a forged POST = %q", got)
+	}
+
+	// A POST with a valid token from an admin who may view but not act.
+	token := b.text(t, "#standin-token")
+	st.login(t, b, testAdminID+1, permView)
+	b.do(t, chromedp.Navigate(st.summaryURL(f.ClientID)), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-panel")))
+	if n := b.count(t, `#ostorbridge-panel form[method="post"]`); n != 0 {
+		t.Errorf("read-only admin sees %d action forms", n)
+	}
+	action["token"] = b.text(t, "#standin-token")
+	if action["token"] == token {
+		t.Fatalf("the second login kept the first session's token")
+	}
+	postForm(t, b, action)
+	b.do(t, chromedp.WaitVisible(chromedp.CSS("#obp-flash")))
+	if got := b.text(t, "#obp-flash"); !strings.Contains(got, `"Perform Server Operations" permission`) {
+		t.Errorf("notice after an unpermitted POST = %q", got)
+	}
+
+	limits, err := gatewayClient(t, s).GetLimits(t.Context(), ostor.BucketTarget("books"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limits.OpsGet != 0 {
+		t.Errorf("bucket limit changed to %v by a rejected POST", limits.OpsGet)
+	}
+	if n := countRows(t, s, "SELECT COUNT(*) FROM mod_ostorbridge_audit"); n != 0 {
+		t.Errorf("audit has %d entries after rejected POSTs, want 0", n)
+	}
+}
+
+func TestPanelBrowserGatewayStalled(t *testing.T) {
+	s := startStack(t, stackOptions{configure: func(c *Config) { c.Panel.Deadline = Duration{time.Second} }})
+	f := addPanelClient(t, s, "mia@example.com", "slow")
+	st := startStandin(t, s)
+	b := startBrowser(t)
+	st.login(t, b, testAdminID, permView, permAct)
+	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: 5 * time.Second})
+	t.Cleanup(s.Gateway.ClearFaults)
+
+	b.do(t, chromedp.Navigate(st.summaryURL(f.ClientID)), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-panel")))
+	if got := b.text(t, "#obp-gateway-timeout"); !strings.Contains(got, "The S3 gateway did not answer within 1s") {
+		t.Errorf("gateway notice = %q", got)
+	}
+	if got := b.text(t, ".obp-email"); got != "mia@example.com" {
+		t.Errorf("panel shows S3 user %q, want the stored identity", got)
+	}
+	b.screenshot(t, "#ostorbridge-panel", "panel-gateway-stalled.png")
+}
+
+// TestPanelHTMLInertInChromium loads the daemon's panel HTML for a client whose S3 email and
+// bucket names hold markup into Chromium directly, without the PHP stand-in, and checks that no
+// injected element exists and no script ran.
+func TestPanelHTMLInertInChromium(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, evilEmail, evilBucket)
+	summary := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
+	object := s.adminHTML(t, "Admin.Page", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t",
+		"view": "usage_object", "params": map[string]string{"object": f.Object}})
+
+	mux := http.NewServeMux()
+	for path, body := range map[string]string{"/summary": summary, "/object": object} {
+		mux.HandleFunc("GET "+path, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>%s</body></html>", body)
+		})
+	}
+	pages := httptest.NewServer(mux)
+	t.Cleanup(pages.Close)
+	b := startBrowser(t)
+
+	b.do(t, chromedp.Navigate(pages.URL+"/summary"), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-panel")))
+	if got := b.text(t, ".obp-email"); got != evilEmail {
+		t.Errorf("email shown as %q, want the literal text", got)
+	}
+	if got := b.text(t, ".obp-bucket-name"); got != evilBucket {
+		t.Errorf("bucket shown as %q, want the literal text", got)
+	}
+	if n := b.count(t, "script, img"); n != 0 {
+		t.Errorf("summary contains %d script or img elements", n)
+	}
+	b.screenshot(t, "#ostorbridge-panel", "panel-markup-inert.png")
+
+	b.do(t, chromedp.Navigate(pages.URL+"/object"), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-usage-object")))
+	if n := b.count(t, "script, img"); n != 0 {
+		t.Errorf("statistics object page contains %d script or img elements", n)
+	}
+	if d := b.dialogMessages(); len(d) != 0 {
+		t.Errorf("injected script ran and opened dialogs %q", d)
+	}
+}
