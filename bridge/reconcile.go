@@ -436,6 +436,7 @@ func (r *serviceReconciler) checkState(ctx context.Context, ident whmcs.Identity
 // key pairs, so a replacement is impossible while both are unrecorded; that is left to an admin.
 func (r *serviceReconciler) checkKeys(ctx context.Context, ident whmcs.Identity, user ostor.User) {
 	p, svc := r.p, r.svc
+	before := len(r.findings)
 	recorded, err := p.opts.Store.ActiveKeys(ctx, p.db(), svc.ID)
 	if err != nil {
 		r.failed(p.dbError(err, "read the access keys"), "read the access keys")
@@ -453,7 +454,7 @@ func (r *serviceReconciler) checkKeys(ctx context.Context, ident whmcs.Identity,
 			Message: fmt.Sprintf("access key %s is recorded for the service but S3 user %s no longer has it", id, user.ID),
 			Action:  "mark the key revoked and rewrite the note"})
 		if r.req.Fix {
-			r.fixed(f, p.markGone(ctx, svc, ident, id, user.AccessKeys))
+			r.fixed(f, p.markGone(ctx, id))
 		}
 	}
 
@@ -481,10 +482,17 @@ func (r *serviceReconciler) checkKeys(ctx context.Context, ident whmcs.Identity,
 			unrecorded = append(unrecorded, k)
 		}
 	}
-	if len(unrecorded) == 0 {
-		return
+	if len(unrecorded) > 0 {
+		r.replaceUnrecorded(ctx, ident, user, recorded, missing, unrecorded)
 	}
-	r.replaceUnrecorded(ctx, ident, user, recorded, missing, unrecorded)
+
+	if r.req.Fix && len(r.findings) > before {
+		// Key fixes change what the note must list; a generated key rewrote it already, but a
+		// revocation or a dropped record did not.
+		if err := p.refreshNote(ctx, svc, ident); err != nil {
+			r.failed(err, "rewrite the access-key note")
+		}
+	}
 }
 
 // replaceUnrecorded replaces keys the gateway issued that no service records.
@@ -538,17 +546,30 @@ func (p *Provisioner) revokeUnrecorded(ctx context.Context, ident whmcs.Identity
 	return nil
 }
 
-// markGone marks a recorded key that the gateway no longer has as revoked and rewrites the note.
-func (p *Provisioner) markGone(ctx context.Context, svc whmcs.Service, ident whmcs.Identity, accessKeyID string, pairs []ostor.KeyPair) error {
+// markGone marks a recorded key that the gateway no longer has as revoked.
+func (p *Provisioner) markGone(ctx context.Context, accessKeyID string) error {
 	err := p.opts.Store.WithinTx(ctx, func(tx *sqlx.Tx) error {
-		if err := p.opts.Store.MarkKeyRevoked(ctx, tx, accessKeyID); err != nil {
-			return err
-		}
-		_, _, err := p.rewriteKeyNote(ctx, tx, svc, ident, pairs)
-		return err
+		return p.opts.Store.MarkKeyRevoked(ctx, tx, accessKeyID)
 	})
 	if err != nil {
 		return p.dbError(err, "mark access key %q revoked", accessKeyID)
+	}
+	return nil
+}
+
+// refreshNote rewrites the service's access-key note from the recorded keys, with secrets read
+// from the gateway.
+func (p *Provisioner) refreshNote(ctx context.Context, svc whmcs.Service, ident whmcs.Identity) error {
+	user, err := p.readUser(ctx, ident)
+	if err != nil {
+		return err
+	}
+	err = p.opts.Store.WithinTx(ctx, func(tx *sqlx.Tx) error {
+		_, _, err := p.rewriteKeyNote(ctx, tx, svc, ident, user.AccessKeys)
+		return err
+	})
+	if err != nil {
+		return p.dbError(err, "rewrite the access-key note of service %d", svc.ID)
 	}
 	return nil
 }
