@@ -48,8 +48,8 @@ type panelAction struct {
 	params      []string // accepted parameter names
 	needService bool
 	needUser    bool // the service must have an S3 user
-	// confirm returns the title and question of the confirmation page, or "" when the action
-	// runs without one.
+	// confirm returns the title and question of the confirmation page, or an empty title when
+	// this request runs without one.
 	confirm func(t *actionTarget) (title, question string)
 	// prepare validates the parameters into t.params. It may read the gateway.
 	prepare func(ctx context.Context, p *Panel, t *actionTarget) error
@@ -68,6 +68,19 @@ var panelActions = map[string]panelAction{
 		prepare: prepareDeleteLimits, run: runDeleteLimits, confirm: confirmDeleteLimits},
 	"delete_bucket_limits": {params: []string{"bucket", "limit_type"}, needService: true, needUser: true,
 		prepare: prepareDeleteLimits, run: runDeleteLimits, confirm: confirmDeleteLimits},
+	"generate_key": {needService: true, needUser: true, run: runGenerateKey},
+	"revoke_key": {params: []string{"access_key_id"}, needService: true, needUser: true,
+		prepare: prepareRevokeKey, run: runRevokeKey,
+		confirm: func(t *actionTarget) (string, string) {
+			return "revoke access key", fmt.Sprintf("Revoke access key %s of S3 user %s? Every program that uses it loses access at once.", t.params["access_key_id"], t.identity.Email)
+		}},
+	"reconcile": {params: []string{"fix"}, prepare: prepareReconcile, run: runReconcile,
+		confirm: func(t *actionTarget) (string, string) {
+			if t.params["fix"] != "1" {
+				return "", ""
+			}
+			return "reconcile and fix", "Repair every difference between WHMCS and the gateway for this client? This replaces unrecorded keys, drops records of vanished keys and sets each S3 user's state to its service's."
+		}},
 	"delete_usage_object": {params: []string{"object"},
 		prepare: prepareUsageObject, run: runDeleteUsageObject,
 		confirm: func(t *actionTarget) (string, string) {
@@ -91,7 +104,9 @@ func (p *Panel) Act(ctx context.Context, req ActionRequest) (ActionResult, error
 	t := &actionTarget{req: req, params: map[string]string{}}
 	err := p.prepareAction(ctx, spec, t)
 	if err == nil && spec.confirm != nil && !req.Confirmed {
-		return p.confirmPage(spec, t)
+		if title, question := spec.confirm(t); title != "" {
+			return p.confirmPage(t, title, question)
+		}
 	}
 	var message string
 	if err == nil {
@@ -137,8 +152,7 @@ func (p *Panel) prepareAction(ctx context.Context, spec panelAction, t *actionTa
 	return nil
 }
 
-func (p *Panel) confirmPage(spec panelAction, t *actionTarget) (ActionResult, error) {
-	title, question := spec.confirm(t)
+func (p *Panel) confirmPage(t *actionTarget, title, question string) (ActionResult, error) {
 	data := confirmData{
 		pageBase:  pageBase{ClientID: t.req.ClientID, Token: t.req.Token, Action: addonURL},
 		ServiceID: t.req.ServiceID,
@@ -342,4 +356,72 @@ func describeLimits(params map[string]string) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+func runGenerateKey(ctx context.Context, p *Panel, t *actionTarget) (string, error) {
+	res, err := p.opts.Provisioner.GenerateKey(ctx, t.service.ID, t.req.AdminID)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Access key %s generated for S3 user %s; the client's access-key note lists it.", res.AccessKeyID, t.identity.Email), nil
+}
+
+func prepareRevokeKey(_ context.Context, _ *Panel, t *actionTarget) error {
+	id := strings.TrimSpace(t.req.Params["access_key_id"])
+	if err := validateAccessKeyID(id); err != nil {
+		return err
+	}
+	t.params["access_key_id"] = id
+	return nil
+}
+
+func runRevokeKey(ctx context.Context, p *Panel, t *actionTarget) (string, error) {
+	res, err := p.opts.Provisioner.RevokeKey(ctx, t.service.ID, t.req.AdminID, t.params["access_key_id"])
+	if err != nil {
+		return "", err
+	}
+	if !res.Changed {
+		return fmt.Sprintf("Access key %s was already revoked.", res.AccessKeyID), nil
+	}
+	return fmt.Sprintf("Access key %s of S3 user %s revoked.", res.AccessKeyID, t.identity.Email), nil
+}
+
+func prepareReconcile(_ context.Context, _ *Panel, t *actionTarget) error {
+	switch fix := t.req.Params["fix"]; fix {
+	case "", "0":
+		t.params["fix"] = "0"
+	case "1":
+		t.params["fix"] = "1"
+	default:
+		return invalidInput("fix", "fix %q is invalid; use 1 to repair the findings or 0 to only report them", fix)
+	}
+	return nil
+}
+
+// maxFindingsInMessage bounds the findings listed in the action's message; the daemon log and
+// `ostor-bridge reconcile` show all of them.
+const maxFindingsInMessage = 5
+
+func runReconcile(ctx context.Context, p *Panel, t *actionTarget) (string, error) {
+	report, err := p.opts.Provisioner.Reconcile(ctx, ReconcileRequest{ClientID: t.req.ClientID, Fix: t.params["fix"] == "1", AdminID: t.req.AdminID})
+	if err != nil {
+		return "", err
+	}
+	if len(report.Findings) == 0 {
+		return fmt.Sprintf("Reconciliation checked %d service(s) and found no differences.", report.ServicesChecked), nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Reconciliation checked %d service(s): %d finding(s), %d fixed, %d open.", report.ServicesChecked, len(report.Findings), len(report.Findings)-report.Open(), report.Open())
+	for i, f := range report.Findings {
+		if i == maxFindingsInMessage {
+			fmt.Fprintf(&b, " And %d more.", len(report.Findings)-i)
+			break
+		}
+		fmt.Fprintf(&b, " Service %d: %s", f.ServiceID, f.Message)
+		if f.Fixed {
+			b.WriteString(" (fixed)")
+		}
+		b.WriteString(".")
+	}
+	return b.String(), nil
 }

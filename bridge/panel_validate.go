@@ -94,22 +94,6 @@ func validateBucketName(name string) error {
 	return nil
 }
 
-// validateAccessKeyID accepts the letters and digits of an S3 access key id.
-func validateAccessKeyID(id string) error {
-	if id == "" {
-		return invalidInput("key_id", "access key id is missing; pick one of the user's keys")
-	}
-	if len(id) > 128 {
-		return invalidInput("key_id", "access key id is %d characters long, the maximum is 128", len(id))
-	}
-	for _, c := range id {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return invalidInput("key_id", "access key id %q contains %q; an access key id has only letters and digits", id, c)
-		}
-	}
-	return nil
-}
-
 // validateUsageObjectName accepts the documented name of a statistics object:
 // s3-usage-<service id>-<start>-<period>.
 func validateUsageObjectName(name string) error {

@@ -20,6 +20,7 @@ type Config struct {
 	Provisioning ProvisioningConfig `toml:"provisioning"`
 	Notes        NotesConfig        `toml:"notes"`
 	Panel        PanelConfig        `toml:"panel"`
+	Reconcile    ReconcileConfig    `toml:"reconcile"`
 	Log          LogConfig          `toml:"log"`
 }
 
@@ -68,6 +69,11 @@ type PanelConfig struct {
 	Deadline Duration `toml:"deadline"`
 }
 
+type ReconcileConfig struct {
+	OnStart string   `toml:"on_start"` // off, report, resume or fix
+	Timeout Duration `toml:"timeout"`  // bound of the start-up run
+}
+
 type LogConfig struct {
 	Level  string `toml:"level"`  // debug, info, warn, error
 	Format string `toml:"format"` // json or console
@@ -102,8 +108,9 @@ func defaultConfig() Config {
 			AdoptExistingUsers: true,
 			LockWait:           Duration{10 * time.Second},
 		},
-		Panel: PanelConfig{Deadline: Duration{4 * time.Second}},
-		Log:   LogConfig{Level: "info", Format: "json"},
+		Panel:     PanelConfig{Deadline: Duration{4 * time.Second}},
+		Log:       LogConfig{Level: "info", Format: "json"},
+		Reconcile: ReconcileConfig{OnStart: "resume", Timeout: Duration{5 * time.Minute}},
 	}
 }
 
@@ -191,6 +198,14 @@ func (c Config) validate(withRPC bool) error {
 	}
 	if c.Panel.Deadline.Duration <= 0 || c.Panel.Deadline.Duration >= c.RPC.CallTimeout.Duration {
 		add("panel.deadline is %s; set a positive duration shorter than rpc.call_timeout (%s), e.g. \"4s\"", c.Panel.Deadline.Duration, c.RPC.CallTimeout.Duration)
+	}
+	switch c.Reconcile.OnStart {
+	case "off", "report", "resume", "fix":
+	default:
+		add("reconcile.on_start is %q; use off, report, resume or fix", c.Reconcile.OnStart)
+	}
+	if c.Reconcile.Timeout.Duration <= 0 {
+		add("reconcile.timeout must be a positive duration, e.g. \"5m\"")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -46,13 +46,6 @@ func addPanelClient(t *testing.T, s *stack, email string, buckets ...string) pan
 	return f
 }
 
-func execSQL(t *testing.T, s *stack, query string, args ...any) {
-	t.Helper()
-	if _, err := s.DB.ExecContext(t.Context(), query, args...); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-}
-
 // adminCall sends one Admin RPC signed with the stack's secret.
 func (s *stack) adminCall(t *testing.T, method string, params map[string]any) rpcReply {
 	t.Helper()

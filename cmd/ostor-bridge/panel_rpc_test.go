@@ -227,13 +227,3 @@ func TestPanelUserListPagesAndSearches(t *testing.T) {
 func itoa2(i int) string {
 	return string(rune('0'+i/10)) + string(rune('0'+i%10))
 }
-
-// gatewayClient returns an ostor client of the stack's fake gateway.
-func gatewayClient(t *testing.T, s *stack) *ostor.Client {
-	t.Helper()
-	c, err := ostor.New(s.Gateway.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
