@@ -60,16 +60,17 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 
 	// ---- RPC handler
 	prov, err := bridge.NewProvisioner(bridge.ProvisionerOptions{
-		Log:                log,
-		DB:                 db,
-		Store:              store,
-		Gateway:            gw,
-		Module:             cfg.Provisioning.Module,
-		AdoptExistingUsers: cfg.Provisioning.AdoptExistingUsers,
-		LockWait:           cfg.Provisioning.LockWait.Duration,
-		PublicEndpoint:     cfg.Gateway.PublicEndpoint,
-		NoteIncludesSecret: cfg.Notes.IncludeSecret,
-		NoteSticky:         cfg.Notes.Sticky,
+		Log:                 log,
+		DB:                  db,
+		Store:               store,
+		Gateway:             gw,
+		Module:              cfg.Provisioning.Module,
+		AdoptExistingUsers:  cfg.Provisioning.AdoptExistingUsers,
+		LockWait:            cfg.Provisioning.LockWait.Duration,
+		PublicEndpoint:      cfg.Gateway.PublicEndpoint,
+		NoteIncludesSecret:  cfg.Notes.IncludeSecret,
+		NoteSticky:          cfg.Notes.Sticky,
+		AdditionalUserEmail: cfg.Provisioning.AdditionalUserEmail,
 	})
 	if err != nil {
 		return err
