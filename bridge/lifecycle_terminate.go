@@ -112,7 +112,7 @@ func (p *Provisioner) Terminate(ctx context.Context, serviceID, adminID int64) (
 		if err != nil {
 			return TerminateResult{}, err
 		}
-		report, err := p.purge(ctx, user, names)
+		report, err := p.purgeAsOwner(ctx, user, names)
 		if err != nil {
 			// The operation stays pending: the next call lists the buckets again and goes on.
 			return TerminateResult{}, err
@@ -162,6 +162,28 @@ func (p *Provisioner) disableAndReport(ctx context.Context, serviceID, adminID i
 		zap.String("s3_user_id", ident.UserID), zap.Strings("buckets", buckets))
 	p.failOperation(op.ID, report)
 	return report
+}
+
+// purgeAsOwner purges the buckets of a user. The S3 data API refuses a disabled user's key, so a
+// suspended user is enabled for the purge; when the purge fails, the user is disabled again so
+// that a terminated client does not regain access.
+func (p *Provisioner) purgeAsOwner(ctx context.Context, user ostor.User, buckets []string) (PurgeReport, error) {
+	if user.State != ostor.StateDisabled {
+		return p.purge(ctx, user, buckets)
+	}
+	if p.opts.Purger == nil {
+		return p.purge(ctx, user, buckets)
+	}
+	if err := p.writeUserState(ctx, user.ID, ostor.StateEnabled); err != nil {
+		return PurgeReport{}, err
+	}
+	report, err := p.purge(ctx, user, buckets)
+	if err != nil {
+		if disableErr := p.writeUserState(ctx, user.ID, ostor.StateDisabled); disableErr != nil {
+			p.log.Error("could not disable the S3 user again after a failed purge", zap.String("s3_user_id", user.ID), zap.Error(disableErr))
+		}
+	}
+	return report, err
 }
 
 // purge empties and deletes the buckets with the user's own key pair.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ostor-bridge/ostor-bridge/ostor"
 	"github.com/ostor-bridge/ostor-bridge/ostor/ostortest"
+	"github.com/ostor-bridge/ostor-bridge/ostor/s3data"
 	"github.com/ostor-bridge/ostor-bridge/whmcs"
 	"github.com/ostor-bridge/ostor-bridge/whmcs/whmcstest"
 )
@@ -672,4 +673,33 @@ func sameLimits(a, b ostor.Limits) bool {
 	a.Raw, b.Raw = nil, nil
 	return a.OpsDefault == b.OpsDefault && a.OpsGet == b.OpsGet && a.OpsPut == b.OpsPut &&
 		a.OpsList == b.OpsList && a.OpsDelete == b.OpsDelete && a.BandwidthOut == b.BandwidthOut
+}
+
+func TestTerminatePurgesThroughS3Data(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	h.p.opts.Purger = S3DataPurger{Config: s3data.Config{Endpoint: h.gw.URL, AllowInsecureHTTP: true}}
+	ctx := context.Background()
+	_, service := h.addService(t, "s3purge@example.com", h.addProduct(t, "S3 purge", "", "", "", "", "", "", "", TerminatePurge))
+	userID := h.create(t, service)
+	h.gw.Gateway.AddBucket(userID, "archive", 0)
+	h.gw.Gateway.AddObject("archive", "2026/01.tar", 100)
+	h.gw.Gateway.AddObject("archive", "2026/02.tar", 200)
+	if err := h.p.Suspend(ctx, service, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := h.p.Terminate(ctx, service, 0)
+	if err != nil {
+		t.Fatalf("Terminate of a suspended user with a bucket: %v", err)
+	}
+
+	if !res.Deleted || res.Purge == nil || res.Purge.Objects != 2 || res.Purge.Buckets != 1 {
+		t.Errorf("result = %+v (purge %+v), want 2 objects and 1 bucket purged", res, res.Purge)
+	}
+	if _, ok := h.user(t, userID); ok {
+		t.Errorf("user still exists after the purge")
+	}
+	if n := len(h.gw.Gateway.Objects("archive")); n != 0 {
+		t.Errorf("bucket still holds %d objects", n)
+	}
 }

@@ -384,3 +384,64 @@ func TestLifecycleThroughRPC(t *testing.T) {
 		t.Errorf("journal has %d done operations, want 5 (create, plan, suspend, unsuspend, terminate)", n)
 	}
 }
+
+// purgeProduct adds a product whose Terminate purges the buckets of the S3 user.
+func purgeProduct(t *testing.T, s *stack) int64 {
+	t.Helper()
+	return s.DB.AddProduct(t, whmcstest.Product{Name: "S3 purge", Module: "ostorbridge", ConfigOptions: planOptions("", "", "", "", "", "", "", "purge")})
+}
+
+func TestTerminateAccountPurgesThroughModule(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	client := s.DB.AddClient(t, whmcstest.Client{Email: "purge@example.com", FirstName: "Purge", LastName: "All"})
+	service := s.DB.AddService(t, whmcstest.Service{ClientID: client, ProductID: purgeProduct(t, s), ServerID: s.ServerID, Status: "Pending"})
+	callTwice(t, s, "CreateAccount", service)
+	user := s3User(t, s)
+	s.Gateway.Gateway.AddBucket(user.ID, "logs", 0)
+	s.Gateway.Gateway.AddObject("logs", "app.log", 512)
+
+	callTwice(t, s, "TerminateAccount", service)
+
+	if n := len(s.Gateway.Users()); n != 0 {
+		t.Errorf("gateway has %d users after a purging TerminateAccount", n)
+	}
+	if n := len(s.Gateway.Gateway.Objects("logs")); n != 0 {
+		t.Errorf("bucket logs still holds %d objects", n)
+	}
+}
+
+func TestTerminatePurgeThroughRPC(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	client := s.DB.AddClient(t, whmcstest.Client{Email: "rpcpurge@example.com", FirstName: "Rpc", LastName: "Purge"})
+	service := s.DB.AddService(t, whmcstest.Service{ClientID: client, ProductID: purgeProduct(t, s), ServerID: s.ServerID, Status: "Pending"})
+	args := map[string]any{"service_id": service, "admin_id": 0}
+	if reply := s.postRPC(t, s.Secret, rpcRequest(t, "Service.Create", args)); reply.Error != nil {
+		t.Fatalf("Create: %s", reply.Error.Message)
+	}
+	user := s3User(t, s)
+	s.Gateway.Gateway.AddBucket(user.ID, "media", 0)
+	s.Gateway.Gateway.AddObject("media", "a.jpg", 10)
+	s.Gateway.Gateway.AddObject("media", "b.jpg", 20)
+
+	reply := s.postRPC(t, s.Secret, rpcRequest(t, "Service.Terminate", args))
+
+	if reply.Error != nil {
+		t.Fatalf("Terminate: %d %s", reply.Error.Code, reply.Error.Message)
+	}
+	var res struct {
+		Deleted       bool     `json:"deleted"`
+		PurgedBuckets []string `json:"purged_buckets"`
+		Purge         struct {
+			Objects int64 `json:"objects"`
+		} `json:"purge"`
+	}
+	if err := json.Unmarshal(reply.Result, &res); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Deleted || toJSON(t, res.PurgedBuckets) != `["media"]` || res.Purge.Objects != 2 {
+		t.Errorf("Terminate result = %s, want bucket media and 2 objects purged", reply.Result)
+	}
+	if n := len(s.Gateway.Users()); n != 0 {
+		t.Errorf("gateway has %d users after the purge", n)
+	}
+}
