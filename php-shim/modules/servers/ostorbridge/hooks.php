@@ -73,6 +73,9 @@ function ostorbridge_hookCall($hook, $method, array $request)
     $params = ostorbridge_hookParams();
     ob_start();
     try {
+        if ($params['serverhostname'] === '' || $params['serverpassword'] === '') {
+            throw new \RuntimeException('OSTOR_BRIDGE_RPC_HOST or OSTOR_BRIDGE_RPC_SECRET is not set: define both (and OSTOR_BRIDGE_RPC_PORT) in WHMCS\'s configuration.php or the PHP environment');
+        }
         $reply = RpcClient::fromParams($params)->call($method, $request);
         ostorbridge_hookLog($hook, $request, $reply, $params);
         return $reply;
