@@ -68,6 +68,15 @@ var panelActions = map[string]panelAction{
 		prepare: prepareDeleteLimits, run: runDeleteLimits, confirm: confirmDeleteLimits},
 	"delete_bucket_limits": {params: []string{"bucket", "limit_type"}, needService: true, needUser: true,
 		prepare: prepareDeleteLimits, run: runDeleteLimits, confirm: confirmDeleteLimits},
+	"disable_user": {needService: true, needUser: true, run: runDisableUser,
+		confirm: func(t *actionTarget) (string, string) {
+			return "disable S3 user", fmt.Sprintf("Disable S3 user %s? The client loses read and write access until the user is enabled again; the data stays.", t.identity.Email)
+		}},
+	"enable_user": {needService: true, needUser: true, run: runEnableUser},
+	"delete_user": {needService: true, needUser: true, run: runDeleteUser,
+		confirm: func(t *actionTarget) (string, string) {
+			return "delete S3 user", fmt.Sprintf("Delete S3 user %s of service %d? This runs the service's terminate workflow: a user that owns buckets is disabled or purged as the product's termination setting says, and its access keys stop working.", t.identity.Email, t.service.ID)
+		}},
 	"generate_key": {needService: true, needUser: true, run: runGenerateKey},
 	"revoke_key": {params: []string{"access_key_id"}, needService: true, needUser: true,
 		prepare: prepareRevokeKey, run: runRevokeKey,
@@ -424,4 +433,29 @@ func runReconcile(ctx context.Context, p *Panel, t *actionTarget) (string, error
 		b.WriteString(".")
 	}
 	return b.String(), nil
+}
+
+func runDisableUser(ctx context.Context, p *Panel, t *actionTarget) (string, error) {
+	if err := p.opts.Provisioner.Suspend(ctx, t.service.ID, t.req.AdminID); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("S3 user %s disabled.", t.identity.Email), nil
+}
+
+func runEnableUser(ctx context.Context, p *Panel, t *actionTarget) (string, error) {
+	if err := p.opts.Provisioner.Unsuspend(ctx, t.service.ID, t.req.AdminID); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("S3 user %s enabled.", t.identity.Email), nil
+}
+
+func runDeleteUser(ctx context.Context, p *Panel, t *actionTarget) (string, error) {
+	res, err := p.opts.Provisioner.Terminate(ctx, t.service.ID, t.req.AdminID)
+	if err != nil {
+		return "", err
+	}
+	if len(res.PurgedBuckets) > 0 {
+		return fmt.Sprintf("S3 user %s deleted after purging bucket(s) %s.", t.identity.Email, strings.Join(res.PurgedBuckets, ", ")), nil
+	}
+	return fmt.Sprintf("S3 user %s deleted.", t.identity.Email), nil
 }

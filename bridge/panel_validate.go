@@ -10,10 +10,6 @@ import (
 	"github.com/ostor-bridge/ostor-bridge/ostor"
 )
 
-// maxLimitValue is the largest ops (per second) or bandwidth (KB/s) limit the panel accepts. It is
-// far above any useful limit and keeps the value inside the gateway's integer range.
-const maxLimitValue = 1_000_000_000
-
 // limitFields maps the panel's limit fields to the gateway's limit type and resource, in the order
 // the gateway documents them.
 var limitFields = []struct {

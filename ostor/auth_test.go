@@ -138,7 +138,7 @@ func TestGatewayRejectsUnknownRoutes(t *testing.T) {
 		{"duplicate parameter", http.MethodGet, "/?ostor-users&id=1&id=2", http.StatusBadRequest},
 		{"POST without flag", http.MethodPost, "/?ostor-users&emailAddress=a", http.StatusBadRequest},
 		{"flag with value", http.MethodPost, "/?ostor-users&emailAddress=a&genKey=1", http.StatusBadRequest},
-		{"bucket path", http.MethodGet, "/bucket1", http.StatusNotImplemented},
+		{"S3 data path signed with V2", http.MethodGet, "/bucket1", http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

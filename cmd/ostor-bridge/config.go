@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/ostor-bridge/ostor-bridge/bridge"
 )
 
 // Config is the daemon's whole configuration, read once from a TOML file and then overridden by
@@ -55,6 +57,10 @@ type ProvisioningConfig struct {
 	Module             string   `toml:"module"`
 	AdoptExistingUsers bool     `toml:"adopt_existing_users"`
 	LockWait           Duration `toml:"lock_wait"`
+
+	// AdditionalUserEmail is the email template of the S3 users of a client's second and further
+	// storage services, with the placeholders {local}, {domain} and {service_id}.
+	AdditionalUserEmail string `toml:"additional_user_email"`
 }
 
 type NotesConfig struct {
@@ -104,9 +110,10 @@ func defaultConfig() Config {
 		Database: DatabaseConfig{Address: "127.0.0.1:3306", User: "whmcs", Name: "whmcs"},
 		Gateway:  GatewayConfig{Profile: "vhi63", Timeout: Duration{30 * time.Second}},
 		Provisioning: ProvisioningConfig{
-			Module:             "ostorbridge",
-			AdoptExistingUsers: true,
-			LockWait:           Duration{10 * time.Second},
+			Module:              "ostorbridge",
+			AdoptExistingUsers:  true,
+			LockWait:            Duration{10 * time.Second},
+			AdditionalUserEmail: bridge.DefaultAdditionalUserEmail,
 		},
 		Panel:     PanelConfig{Deadline: Duration{4 * time.Second}},
 		Log:       LogConfig{Level: "info", Format: "json"},
@@ -206,6 +213,9 @@ func (c Config) validate(withRPC bool) error {
 	}
 	if c.Reconcile.Timeout.Duration <= 0 {
 		add("reconcile.timeout must be a positive duration, e.g. \"5m\"")
+	}
+	if err := bridge.ValidateEmailTemplate(c.Provisioning.AdditionalUserEmail); err != nil {
+		add("%v", err)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

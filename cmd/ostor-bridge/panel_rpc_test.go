@@ -135,7 +135,7 @@ func TestPanelActionRejectsBadInput(t *testing.T) {
 	}{
 		{"negative limit", f.ServiceID, "set_user_limits", map[string]string{"ops_get": "-5"}, "ops_get", `ops_get "-5" is not a whole number`},
 		{"text limit", f.ServiceID, "set_user_limits", map[string]string{"bandwidth_out": "fast"}, "bandwidth_out", "KB/s"},
-		{"huge limit", f.ServiceID, "set_user_limits", map[string]string{"ops_put": "99999999999"}, "ops_put", "too large"},
+		{"huge limit", f.ServiceID, "set_user_limits", map[string]string{"ops_put": "99999999999999"}, "ops_put", "too large"},
 		{"no limit", f.ServiceID, "set_user_limits", map[string]string{}, "ops_default", "no limit value given"},
 		{"foreign bucket", f.ServiceID, "set_bucket_limits", map[string]string{"bucket": "theirs", "ops_get": "1"}, "bucket", "is not owned by"},
 		{"bad object", 0, "delete_usage_object", map[string]string{"object": "../etc&x=1"}, "object", "expected s3-usage-"},

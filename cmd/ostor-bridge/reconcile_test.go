@@ -350,17 +350,6 @@ func TestReconcileRPC(t *testing.T) {
 
 // ---- helpers
 
-// gatewayClient returns an admin API client of the fake gateway, for changes made behind the
-// daemon's back.
-func gatewayClient(t *testing.T, s *stack) *ostor.Client {
-	t.Helper()
-	c, err := ostor.New(s.Gateway.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func userState(t *testing.T, s *stack, email string) string {
 	t.Helper()
 	for _, u := range s.Gateway.Users() {
