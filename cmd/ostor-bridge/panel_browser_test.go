@@ -39,7 +39,7 @@ func postForm(t *testing.T, b *browser, fields map[string]string) {
 	b.eval(t, js.String())
 }
 
-func TestPanelBrowserSetLimitAndDeleteObject(t *testing.T) {
+func TestPanelBrowserAdminFlow(t *testing.T) {
 	s := startStack(t, stackOptions{})
 	f := addPanelClient(t, s, "kim@example.com", "media", "archive")
 	st := startStandin(t, s)
@@ -52,6 +52,24 @@ func TestPanelBrowserSetLimitAndDeleteObject(t *testing.T) {
 	}
 	if got := b.text(t, ".obp-key"); got != f.User.AccessKeys[0].AccessKeyID {
 		t.Errorf("panel shows access key %q, want %q", got, f.User.AccessKeys[0].AccessKeyID)
+	}
+
+	// Generate an access key: the panel lists it and the client's note in MariaDB names it.
+	b.do(t, chromedp.Click(chromedp.CSS(`button[data-action="generate_key"]`)), chromedp.WaitVisible(chromedp.CSS("#obp-flash")))
+	user := s3UserByEmail(t, s, "kim@example.com")
+	if len(user.AccessKeys) != 2 {
+		t.Fatalf("S3 user has %d keys after Generate access key, want 2", len(user.AccessKeys))
+	}
+	newKey := user.AccessKeys[1].AccessKeyID
+	if got := b.text(t, "#obp-flash"); !strings.Contains(got, "Access key "+newKey+" generated") {
+		t.Errorf("notice after generating = %q", got)
+	}
+	if got := b.text(t, "table.obp-keys"); !strings.Contains(got, newKey) {
+		t.Errorf("key table after generating = %q, want %s", got, newKey)
+	}
+	note := findNote(t, s.DB.Notes(t, f.ClientID), newKey)
+	if !strings.Contains(note.Text, f.User.AccessKeys[0].AccessKeyID) {
+		t.Errorf("access-key note lacks the first key:\n%s", note.Text)
 	}
 	b.screenshot(t, "#ostorbridge-panel", "panel-summary.png")
 
@@ -94,8 +112,8 @@ func TestPanelBrowserSetLimitAndDeleteObject(t *testing.T) {
 	if names := s.Gateway.UsageNames(); len(names) != 0 {
 		t.Errorf("usage objects after confirming = %v, want none", names)
 	}
-	if n := countRows(t, s, "SELECT COUNT(*) FROM mod_ostorbridge_audit WHERE client_id = ? AND admin_id = ? AND outcome = 'ok'", f.ClientID, testAdminID); n != 2 {
-		t.Errorf("audit has %d successful actions of the admin, want 2", n)
+	if n := countRows(t, s, "SELECT COUNT(*) FROM mod_ostorbridge_audit WHERE client_id = ? AND admin_id = ? AND outcome = 'ok'", f.ClientID, testAdminID); n != 3 {
+		t.Errorf("audit has %d successful actions of the admin, want 3", n)
 	}
 }
 

@@ -227,3 +227,117 @@ func TestPanelUserListPagesAndSearches(t *testing.T) {
 func itoa2(i int) string {
 	return string(rune('0'+i/10)) + string(rune('0'+i%10))
 }
+
+func TestPanelKeyActionsUpdateNote(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "nora@example.com")
+	oldKey := f.User.AccessKeys[0].AccessKeyID
+	base := map[string]any{"client_id": f.ClientID, "service_id": f.ServiceID, "admin_id": testAdminID, "token": "t"}
+	with := func(extra map[string]any) map[string]any {
+		args := map[string]any{}
+		for k, v := range base {
+			args[k] = v
+		}
+		for k, v := range extra {
+			args[k] = v
+		}
+		return args
+	}
+
+	reply, rpcErr := s.adminAction(t, with(map[string]any{"action": "generate_key"}))
+	if rpcErr != nil {
+		t.Fatalf("generate_key: %+v", rpcErr)
+	}
+	user := s3UserByEmail(t, s, "nora@example.com")
+	if len(user.AccessKeys) != 2 {
+		t.Fatalf("user has %d keys after generate_key, want 2", len(user.AccessKeys))
+	}
+	newKey := user.AccessKeys[1].AccessKeyID
+	if !strings.Contains(reply.Message, newKey) {
+		t.Errorf("generate_key message %q does not name the new key %s", reply.Message, newKey)
+	}
+	if strings.Contains(reply.Message, user.AccessKeys[1].SecretAccessKey.Reveal()) {
+		t.Errorf("generate_key message contains the secret key")
+	}
+	note := findNote(t, s.DB.Notes(t, f.ClientID), newKey)
+	if !strings.Contains(note.Text, oldKey) {
+		t.Errorf("note lists only the new key:\n%s", note.Text)
+	}
+
+	// Revoking asks for confirmation first and changes nothing until confirmed.
+	revoke := with(map[string]any{"action": "revoke_key", "params": map[string]string{"access_key_id": oldKey}})
+	reply, rpcErr = s.adminAction(t, revoke)
+	if rpcErr != nil || reply.ConfirmHTML == "" {
+		t.Fatalf("unconfirmed revoke_key: reply %+v, error %+v; want a confirmation page", reply, rpcErr)
+	}
+	if n := len(s3UserByEmail(t, s, "nora@example.com").AccessKeys); n != 2 {
+		t.Fatalf("user has %d keys before the revocation was confirmed, want 2", n)
+	}
+	revoke["confirmed"] = true
+	if _, rpcErr = s.adminAction(t, revoke); rpcErr != nil {
+		t.Fatalf("revoke_key: %+v", rpcErr)
+	}
+	user = s3UserByEmail(t, s, "nora@example.com")
+	if len(user.AccessKeys) != 1 || user.AccessKeys[0].AccessKeyID != newKey {
+		t.Errorf("keys after revoking %s = %v, want only %s", oldKey, user.AccessKeys, newKey)
+	}
+	note = findNote(t, s.DB.Notes(t, f.ClientID), newKey)
+	if strings.Contains(note.Text, oldKey) {
+		t.Errorf("note still lists the revoked key:\n%s", note.Text)
+	}
+	if n := countRows(t, s, "SELECT COUNT(*) FROM mod_ostorbridge_audit WHERE client_id = ? AND action IN ('generate_key', 'revoke_key') AND outcome = 'ok'", f.ClientID); n != 2 {
+		t.Errorf("audit has %d successful key actions, want 2", n)
+	}
+}
+
+func TestPanelUserStateActions(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "omar@example.com")
+	base := map[string]any{"client_id": f.ClientID, "service_id": f.ServiceID, "admin_id": testAdminID, "confirmed": true}
+	run := func(action string) actionReply {
+		t.Helper()
+		args := map[string]any{"action": action}
+		for k, v := range base {
+			args[k] = v
+		}
+		if action == "reconcile" {
+			args["service_id"] = 0 // reconciliation covers every service of the client
+		}
+		reply, rpcErr := s.adminAction(t, args)
+		if rpcErr != nil {
+			t.Fatalf("%s: %+v", action, rpcErr)
+		}
+		return reply
+	}
+
+	run("disable_user")
+	if got := s3UserByEmail(t, s, "omar@example.com").State; got != ostor.StateDisabled {
+		t.Errorf("state after disable_user = %q", got)
+	}
+	run("enable_user")
+	if got := s3UserByEmail(t, s, "omar@example.com").State; got != ostor.StateEnabled {
+		t.Errorf("state after enable_user = %q", got)
+	}
+	reply := run("reconcile")
+	if !strings.Contains(reply.Message, "Reconciliation checked 1 service(s)") {
+		t.Errorf("reconcile message = %q", reply.Message)
+	}
+	run("delete_user")
+	for _, u := range s.Gateway.Users() {
+		if u.Email == "omar@example.com" {
+			t.Errorf("S3 user still exists after delete_user")
+		}
+	}
+}
+
+// s3UserByEmail returns the fake gateway's user with the given email.
+func s3UserByEmail(t *testing.T, s *stack, email string) ostor.User {
+	t.Helper()
+	for _, u := range s.Gateway.Users() {
+		if u.Email == email {
+			return u
+		}
+	}
+	t.Fatalf("the gateway has no user %s", email)
+	return ostor.User{}
+}
