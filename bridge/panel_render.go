@@ -19,11 +19,12 @@ var templateFiles embed.FS
 const addonURL = "addonmodules.php?module=ostorbridge"
 
 var panelTemplates = template.Must(template.New("panel").Funcs(template.FuncMap{
-	"limit":     formatLimit,
-	"bytes":     formatBytes,
-	"date":      formatDate,
-	"button":    newActionButton,
-	"limitForm": newLimitForm,
+	"limit":       formatLimit,
+	"bytes":       formatBytes,
+	"date":        formatDate,
+	"button":      newActionButton,
+	"limitForm":   newLimitForm,
+	"bucketNames": panelBucketNames,
 }).ParseFS(templateFiles, "templates/panel.html"))
 
 // PanelNotice is the outcome of the admin's previous action, shown at the top of the panel.
@@ -124,23 +125,32 @@ func newActionButton(page basePage, serviceID int64, name, label string, danger 
 	return b, nil
 }
 
-// limitForm is the set and delete forms of user or bucket limits.
+// limitForm is the set and delete forms of user limits, or of bucket limits when Buckets lists
+// the buckets to choose from.
 type limitForm struct {
 	Page         pageBase
 	Action       string
 	ServiceID    int64
-	Bucket       string // empty for user limits
+	Buckets      []string
 	SetAction    string
 	DeleteAction string
 }
 
-func newLimitForm(page basePage, serviceID int64, bucket string) limitForm {
-	f := limitForm{Page: page.Base(), Action: addonURL, ServiceID: serviceID, Bucket: bucket,
+func newLimitForm(page basePage, serviceID int64, buckets []string) limitForm {
+	f := limitForm{Page: page.Base(), Action: addonURL, ServiceID: serviceID, Buckets: buckets,
 		SetAction: "set_user_limits", DeleteAction: "delete_user_limits"}
-	if bucket != "" {
+	if len(buckets) > 0 {
 		f.SetAction, f.DeleteAction = "set_bucket_limits", "delete_bucket_limits"
 	}
 	return f
+}
+
+func panelBucketNames(buckets []bucketPanel) []string {
+	names := make([]string, len(buckets))
+	for i, b := range buckets {
+		names[i] = b.Bucket.Name
+	}
+	return names
 }
 
 // formatLimit prints a limit value; 0 means no limit.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (from Debian/Ubuntu packages) and starts what the demo and the tests need: MariaDB,
-# php-cli with the curl extension, PHPUnit and gcc (for go test -race). Safe to run again; it changes only what is missing.
+# php-cli with the curl extension, PHPUnit, gcc (for go test -race) and Chromium (for the admin
+# panel's browser tests). Safe to run again; it changes only what is missing.
 #
 # Usage: deploy/ensure-deps.sh [--no-start]
 #   --no-start   install packages but leave the system MariaDB server alone (the demo runs its own)
@@ -38,6 +39,8 @@ if ! command -v php >/dev/null || ! php -m 2>/dev/null | grep -qx curl; then pac
 command -v phpunit >/dev/null || packages+=(phpunit)
 # go test -race needs cgo, hence a C compiler.
 command -v gcc >/dev/null || packages+=(gcc libc6-dev)
+# Headless Chromium drives the admin panel's browser tests (chromedp).
+command -v chromium >/dev/null || packages+=(chromium)
 
 if ((${#packages[@]})); then
   log "installing ${packages[*]}"
@@ -66,4 +69,4 @@ if ! mariadb_up; then
     exit 1
   fi
 fi
-log "MariaDB, php and PHPUnit are ready"
+log "MariaDB, php, PHPUnit and Chromium are ready"

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,8 +75,9 @@ func TestPanelBrowserAdminFlow(t *testing.T) {
 	b.screenshot(t, "#ostorbridge-panel", "panel-summary.png")
 
 	// Set a bucket limit and read it back from the panel and from the gateway.
-	form := `[data-bucket="media"] form.obp-limitform`
+	form := `form.obp-limitform[data-target="bucket"]`
 	b.do(t,
+		chromedp.SetValue(chromedp.CSS(form+` select[name="params[bucket]"]`), "media"),
 		chromedp.SendKeys(chromedp.CSS(form+` input[name="params[ops_get]"]`), "3600"),
 		chromedp.Click(chromedp.CSS(form+" button")),
 		chromedp.WaitVisible(chromedp.CSS("#obp-flash")),
@@ -83,7 +85,7 @@ func TestPanelBrowserAdminFlow(t *testing.T) {
 	if got := b.text(t, "#obp-flash"); !strings.Contains(got, "Limits of bucket media set: ops get = 3600") {
 		t.Errorf("notice after setting the limit = %q", got)
 	}
-	if got := b.text(t, `[data-bucket="media"] table.obp-limits`); !strings.Contains(got, "3600") {
+	if got := b.text(t, `tr[data-bucket="media"]`); !strings.Contains(got, "3600") {
 		t.Errorf("bucket limits table after setting = %q", got)
 	}
 	limits, err := gatewayClient(t, s).GetLimits(t.Context(), ostor.BucketTarget("media"))
@@ -259,4 +261,96 @@ func TestPanelHTMLInertInChromium(t *testing.T) {
 	if d := b.dialogMessages(); len(d) != 0 {
 		t.Errorf("injected script ran and opened dialogs %q", d)
 	}
+}
+
+// htmlPages serves HTML fragments from the daemon as whole pages on a loopback port, for tests
+// that look at the daemon's HTML in Chromium without the PHP stand-in.
+type htmlPages struct {
+	URL   string
+	mu    sync.Mutex
+	pages map[string]string
+}
+
+func serveHTMLPages(t *testing.T) *htmlPages {
+	t.Helper()
+	p := &htmlPages{pages: map[string]string{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		body, ok := p.pages[r.URL.Path]
+		p.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"font-family:sans-serif;margin:12px\">%s</body></html>", body)
+	}))
+	t.Cleanup(srv.Close)
+	p.URL = srv.URL
+	return p
+}
+
+func (p *htmlPages) set(path, body string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pages[path] = body
+	return p.URL + path
+}
+
+// TestPanelPagesRenderInChromium renders the summary after real actions, a confirmation page,
+// the statistics object list and the summary with a stalled gateway, and checks each in Chromium.
+// With OSTOR_BRIDGE_SCREENSHOTS set it saves the README's pictures.
+func TestPanelPagesRenderInChromium(t *testing.T) {
+	s := startStack(t, stackOptions{configure: func(c *Config) { c.Panel.Deadline = Duration{time.Second} }})
+	f := addPanelClient(t, s, "kim@example.com", "media", "archive")
+	pages := serveHTMLPages(t)
+	b := startBrowser(t)
+	act := func(action string, params map[string]string) actionReply {
+		t.Helper()
+		reply, rpcErr := s.adminAction(t, map[string]any{"client_id": f.ClientID, "service_id": f.ServiceID, "admin_id": testAdminID,
+			"token": "t", "action": action, "params": params})
+		if rpcErr != nil {
+			t.Fatalf("%s: %+v", action, rpcErr)
+		}
+		return reply
+	}
+	act("generate_key", nil)
+	reply := act("set_bucket_limits", map[string]string{"bucket": "media", "ops_get": "3600", "bandwidth_out": "2048"})
+	summaryArgs := map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t",
+		"notice": map[string]any{"ok": true, "message": reply.Message}}
+
+	b.do(t, chromedp.Navigate(pages.set("/summary", s.adminHTML(t, "Admin.Summary", summaryArgs))), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-panel")))
+	if n := b.count(t, "table.obp-keys code.obp-key"); n != 2 {
+		t.Errorf("summary lists %d access keys, want 2", n)
+	}
+	if got := b.text(t, `tr[data-bucket="media"]`); !strings.Contains(got, "3600") || !strings.Contains(got, "2048") {
+		t.Errorf("bucket limits shown as %q", got)
+	}
+	if got := b.text(t, "table.obp-audit"); !strings.Contains(got, "set_bucket_limits") || !strings.Contains(got, "generate_key") {
+		t.Errorf("audit table = %q", got)
+	}
+	b.screenshot(t, "body", "panel-summary.png")
+
+	confirm := act("revoke_key", map[string]string{"access_key_id": f.User.AccessKeys[0].AccessKeyID})
+	b.do(t, chromedp.Navigate(pages.set("/confirm", confirm.ConfirmHTML)), chromedp.WaitVisible(chromedp.CSS("#obp-confirm")))
+	if got := b.text(t, "#ostorbridge-confirm"); !strings.Contains(got, "Revoke access key "+f.User.AccessKeys[0].AccessKeyID) {
+		t.Errorf("confirmation page = %q", got)
+	}
+	b.screenshot(t, "body", "panel-confirm.png")
+
+	usage := s.adminHTML(t, "Admin.Page", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t", "view": "usage"})
+	b.do(t, chromedp.Navigate(pages.set("/usage", usage)), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-usage")))
+	if n := b.count(t, "table.obp-usagelist tr[data-object] button"); n != 1 {
+		t.Errorf("statistics object list has %d delete buttons, want 1", n)
+	}
+	b.screenshot(t, "body", "panel-usage-objects.png")
+
+	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: 5 * time.Second})
+	t.Cleanup(s.Gateway.ClearFaults)
+	stalled := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
+	b.do(t, chromedp.Navigate(pages.set("/stalled", stalled)), chromedp.WaitVisible(chromedp.CSS("#obp-gateway-timeout")))
+	if got := b.text(t, "#obp-gateway-timeout"); !strings.Contains(got, "did not answer within 1s") {
+		t.Errorf("gateway notice = %q", got)
+	}
+	b.screenshot(t, "body", "panel-gateway-stalled.png")
 }
