@@ -11,7 +11,7 @@ type AdminAPI struct {
 	panel *Panel
 }
 
-// AdminSummaryArgs asks for the panel of one client.
+// AdminSummaryArgs are the params of Admin.Summary.
 type AdminSummaryArgs struct {
 	ClientID int64        `json:"client_id"`
 	AdminID  int64        `json:"admin_id"`
@@ -37,7 +37,7 @@ func (a *AdminAPI) Summary(r *http.Request, args *AdminSummaryArgs, reply *Admin
 	return nil
 }
 
-// AdminPageArgs asks for one read-only page of the addon.
+// AdminPageArgs are the params of Admin.Page.
 type AdminPageArgs struct {
 	ClientID int64             `json:"client_id"`
 	AdminID  int64             `json:"admin_id"`

@@ -53,8 +53,8 @@ type PanelOptions struct {
 	// Module is the WHMCS server module name of the services the panel shows.
 	Module string
 
-	// Deadline bounds the gateway reads of one panel view. Sections the gateway did not answer
-	// in time show a notice instead. Keep it well below the RPC call timeout and the PHP
+	// Deadline bounds the gateway reads of one panel view. Sections whose gateway reads did not
+	// return in time show a notice instead. Keep it well below the RPC call timeout and the PHP
 	// client's timeout, so the admin page never waits for those.
 	Deadline time.Duration
 
@@ -135,7 +135,7 @@ type bucketPanel struct {
 // gatherResult is the data of one client summary.
 type gatherResult struct {
 	Services []*servicePanel
-	// GatewayTimedOut is true when the deadline ended before every gateway read answered.
+	// GatewayTimedOut is true when the deadline ended before every gateway read returned.
 	GatewayTimedOut bool
 }
 
@@ -160,7 +160,7 @@ func (p *Panel) gather(ctx context.Context, clientID int64) (gatherResult, error
 			select {
 			case slots <- struct{}{}:
 			case <-gctx.Done():
-				fn() // fn sees the expired context and records the timeout
+				fn() // fn gets the expired context and records the timeout
 				return
 			}
 			defer func() { <-slots }()

@@ -33,7 +33,7 @@ type PanelNotice struct {
 	Message string `json:"message"`
 }
 
-// pageBase is what every rendered view needs to build its forms and links.
+// pageBase is the data every rendered view needs for its forms and links.
 type pageBase struct {
 	ClientID int64
 	Token    string // WHMCS CSRF token, put into every form

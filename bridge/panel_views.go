@@ -13,7 +13,7 @@ import (
 	"github.com/ostor-bridge/ostor-bridge/ostor"
 )
 
-// SummaryRequest asks for the panel of one client.
+// SummaryRequest is a request for the panel of one client.
 type SummaryRequest struct {
 	ClientID int64
 	AdminID  int64
@@ -32,7 +32,7 @@ func (p *Panel) Summary(ctx context.Context, req SummaryRequest) (string, error)
 		return "", err
 	}
 	if gathered.GatewayTimedOut {
-		p.log.Warn("gateway did not answer within the panel deadline", zap.Int64("client_id", req.ClientID), zap.Duration("deadline", p.opts.Deadline))
+		p.log.Warn("gateway reads timed out at the panel deadline", zap.Int64("client_id", req.ClientID), zap.Duration("deadline", p.opts.Deadline))
 	}
 	audit, err := p.opts.Store.RecentAudit(ctx, req.ClientID, 10)
 	if err != nil {
@@ -50,7 +50,7 @@ func (p *Panel) Summary(ctx context.Context, req SummaryRequest) (string, error)
 	})
 }
 
-// ViewRequest asks for one read-only page of the addon: "users", "user", "usage" or
+// ViewRequest is a request for one read-only page of the addon: "users", "user", "usage" or
 // "usage_object".
 type ViewRequest struct {
 	ClientID int64
@@ -74,8 +74,8 @@ var viewParams = map[string][]string{
 	"usage_object": {"object"},
 }
 
-// View renders one read-only page. Gateway reads run under the panel deadline; a failure is
-// shown on the page rather than returned, so the admin sees what went wrong where they looked.
+// View renders one read-only page. Gateway reads run under the panel deadline. A failed read is
+// shown on the page rather than returned, so the admin reads the error where they looked.
 func (p *Panel) View(ctx context.Context, req ViewRequest) (string, error) {
 	if err := checkAdminRequest(req.ClientID, req.AdminID, req.Token); err != nil {
 		return "", err

@@ -45,8 +45,7 @@ func chromiumPath(t *testing.T) string {
 const browserStepTimeout = 30 * time.Second
 
 // startBrowser starts a headless Chromium that is closed when the test ends. The default
-// options of chromedp already turn off background networking, component updates and the first
-// run page.
+// options of chromedp already turn off background networking and the first-run page.
 func startBrowser(t *testing.T) *browser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],

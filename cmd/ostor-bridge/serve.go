@@ -90,6 +90,8 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		Provisioner: prov,
 		Module:      cfg.Provisioning.Module,
 		Deadline:    cfg.Panel.Deadline.Duration,
+		// TODO: set UsageHistory to the store of daily usage once it exists; until then the
+		// panel hides its usage section.
 	})
 	if err != nil {
 		return err

@@ -56,7 +56,7 @@ function check_token($namespace = 'WHMCS.admin.default')
     return is_string($posted) && !empty($_SESSION['token']) && hash_equals($_SESSION['token'], $posted);
 }
 
-/** Answers GetAdminDetails for the logged-in stand-in admin; other commands are errors. */
+/** Returns GetAdminDetails of the logged-in stand-in admin. Other commands return an error. */
 function localAPI($command, array $values = [], $adminUser = '')
 {
     if ($command !== 'GetAdminDetails' || empty($_SESSION['adminid'])) {

@@ -2,11 +2,11 @@
 /**
  * ostor-bridge WHMCS addon module: the admin page behind the S3 panel of the client summary
  * page (addonmodules.php?module=ostorbridge). Restrict it to the admin roles that may manage S3
- * storage under Access Control in the addon's settings; every action additionally needs the
- * "Perform Server Operations" permission and a valid CSRF token.
+ * storage under Access Control in the addon's settings. Every action also needs the "Perform
+ * Server Operations" permission and a valid CSRF token.
  *
- * Its functions are named ostorbridge_config, _activate, _deactivate and _output as WHMCS
- * requires; the server module of the same name defines none of these.
+ * WHMCS requires the names ostorbridge_config, _activate, _deactivate and _output. The server
+ * module of the same name defines none of them, so both modules can be loaded together.
  */
 
 if (!defined('WHMCS')) {
@@ -22,13 +22,13 @@ function ostorbridge_config()
     return Addon::config();
 }
 
-/** The daemon creates and migrates its own tables, so activation changes nothing in the database. */
+/** Reports success: the daemon creates and migrates its own tables, so there is nothing to create. */
 function ostorbridge_activate()
 {
     return ['status' => 'success', 'description' => 'The ostor-bridge daemon keeps its own tables; set the daemon address and RPC secret, then grant Access Control to the admin roles that manage S3 storage.'];
 }
 
-/** The bridge's tables and the audit trail stay; they belong to the daemon. */
+/** Reports success and keeps the bridge's tables and audit trail, which belong to the daemon. */
 function ostorbridge_deactivate()
 {
     return ['status' => 'success', 'description' => 'The S3 panel is off. The daemon\'s tables and audit trail were kept.'];

@@ -2,10 +2,11 @@
 /**
  * The WHMCS side of the ostor-bridge admin panel.
  *
- * It checks what only WHMCS can check (the admin session, the CSRF token, the admin's
- * permissions) and forwards each request as one RPC to the daemon, which renders every HTML
- * fragment with all values escaped, validates the input and runs the action. No SQL, no
- * business logic and no gateway calls happen here.
+ * It checks what only WHMCS can check: the admin session, the CSRF token and the admin's
+ * permissions. Then it forwards each request as one RPC to the daemon. The daemon validates the
+ * input, runs the action and renders every HTML fragment with all values escaped. No business
+ * logic and no gateway calls happen here; the only database access is the read of this addon's
+ * own settings in settings().
  */
 
 namespace OstorBridge\Addon;
