@@ -341,3 +341,41 @@ func s3UserByEmail(t *testing.T, s *stack, email string) ostor.User {
 	t.Fatalf("the gateway has no user %s", email)
 	return ostor.User{}
 }
+
+func TestPanelRejectsBadRequests(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "pia@example.com", "pics")
+
+	cases := []struct {
+		name   string
+		method string
+		params map[string]any
+		field  string
+	}{
+		{"summary without admin", "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": 0}, "admin_id"},
+		{"summary without client", "Admin.Summary", map[string]any{"client_id": 0, "admin_id": testAdminID}, "client_id"},
+		{"unknown action", "Admin.Action", map[string]any{"client_id": f.ClientID, "service_id": f.ServiceID, "admin_id": testAdminID, "action": "drop_all"}, "action"},
+		{"unknown view", "Admin.Page", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "view": "secrets"}, "view"},
+		{"view param", "Admin.Page", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "view": "users", "params": map[string]string{"email": "x"}}, "email"},
+		{"bad page", "Admin.Page", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "view": "users", "params": map[string]string{"page": "-1"}}, "page"},
+		{"service on usage delete", "Admin.Action", map[string]any{"client_id": f.ClientID, "service_id": f.ServiceID, "admin_id": testAdminID,
+			"action": "delete_usage_object", "params": map[string]string{"object": f.Object}}, "service_id"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := s.adminCall(t, c.method, c.params)
+			if r.Error == nil {
+				t.Fatalf("%s succeeded, want an invalid input error", c.method)
+			}
+			if r.Error.Code != -32010 {
+				t.Errorf("error code = %d (%s), want -32010", r.Error.Code, r.Error.Message)
+			}
+			if r.Error.Data.Field != c.field {
+				t.Errorf("error field = %q, want %q", r.Error.Data.Field, c.field)
+			}
+		})
+	}
+	if names := s.Gateway.UsageNames(); len(names) != 1 {
+		t.Errorf("usage objects = %v, want the object kept", names)
+	}
+}
