@@ -46,7 +46,7 @@ func TestPanelSummaryConcurrentReads(t *testing.T) {
 	panel := newTestPanel(t, h, nil)
 
 	// Several summaries at once, each with its own concurrent gateway reads, so the race
-	// detector sees every goroutine of gather.
+	// detector checks every goroutine of gather.
 	var wg sync.WaitGroup
 	pages := make([]string, 4)
 	errs := make([]error, 4)

@@ -264,7 +264,7 @@ func TestPanelKeyActionsUpdateNote(t *testing.T) {
 		t.Errorf("note lists only the new key:\n%s", note.Text)
 	}
 
-	// Revoking asks for confirmation first and changes nothing until confirmed.
+	// Revoking returns a confirmation page first and changes nothing until confirmed.
 	revoke := with(map[string]any{"action": "revoke_key", "params": map[string]string{"access_key_id": oldKey}})
 	reply, rpcErr = s.adminAction(t, revoke)
 	if rpcErr != nil || reply.ConfirmHTML == "" {
