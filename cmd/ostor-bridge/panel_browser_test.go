@@ -72,7 +72,7 @@ func TestPanelBrowserAdminFlow(t *testing.T) {
 	if !strings.Contains(note.Text, f.User.AccessKeys[0].AccessKeyID) {
 		t.Errorf("access-key note lacks the first key:\n%s", note.Text)
 	}
-	b.screenshot(t, "#ostorbridge-panel", "panel-summary.png")
+	b.screenshot(t, "body", "standin-summary.png")
 
 	// Set a bucket limit and read it back from the panel and from the gateway.
 	form := `form.obp-limitform[data-target="bucket"]`
@@ -103,7 +103,7 @@ func TestPanelBrowserAdminFlow(t *testing.T) {
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-object=%q] button`, f.Object))),
 		chromedp.WaitVisible(chromedp.CSS("#ostorbridge-confirm")),
 	)
-	b.screenshot(t, "#ostorbridge-confirm", "panel-confirm.png")
+	b.screenshot(t, "#ostorbridge-confirm", "standin-confirm.png")
 	if names := s.Gateway.UsageNames(); len(names) != 1 {
 		t.Fatalf("usage objects before confirming = %v, want the object kept", names)
 	}
@@ -218,7 +218,7 @@ func TestPanelBrowserGatewayStalled(t *testing.T) {
 	if got := b.text(t, ".obp-email"); got != "mia@example.com" {
 		t.Errorf("panel shows S3 user %q, want the stored identity", got)
 	}
-	b.screenshot(t, "#ostorbridge-panel", "panel-gateway-stalled.png")
+	b.screenshot(t, "#ostorbridge-panel", "standin-gateway-stalled.png")
 }
 
 // TestPanelHTMLInertInChromium loads the daemon's panel HTML for a client whose S3 email and
