@@ -620,17 +620,17 @@ func TestServiceDeletedUnknownServiceIsNoop(t *testing.T) {
 func TestClientAreaSecretFollowsProduct(t *testing.T) {
 	h := newLifecycleHarness(t, nil)
 	ctx := context.Background()
-	_, hidden := h.addService(t, "hidden@example.com", h.addProduct(t, "S3"))
-	_, shown := h.addService(t, "shown@example.com", h.addProduct(t, "S3 show", "", "", "", "", "", "", "", "", "", "on"))
+	_, hiddenService := h.addService(t, "hidden@example.com", h.addProduct(t, "S3"))
+	_, shownService := h.addService(t, "shown@example.com", h.addProduct(t, "S3 show", "", "", "", "", "", "", "", "", "", "on"))
 
-	res, err := h.p.ClientArea(ctx, hidden)
+	res, err := h.p.ClientArea(ctx, hiddenService)
 	if err != nil || res.Provisioned {
 		t.Fatalf("ClientArea before Create = %+v, %v; want not provisioned", res, err)
 	}
-	h.create(t, hidden)
-	shownUser := h.create(t, shown)
+	h.create(t, hiddenService)
+	shownUser := h.create(t, shownService)
 
-	res, err = h.p.ClientArea(ctx, hidden)
+	res, err = h.p.ClientArea(ctx, hiddenService)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -641,7 +641,7 @@ func TestClientAreaSecretFollowsProduct(t *testing.T) {
 		t.Errorf("secret shown although the product does not allow it")
 	}
 
-	res, err = h.p.ClientArea(ctx, shown)
+	res, err = h.p.ClientArea(ctx, shownService)
 	if err != nil {
 		t.Fatal(err)
 	}

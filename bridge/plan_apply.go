@@ -28,7 +28,7 @@ type PlanResult struct {
 	QuotaSupported bool `json:"quota_supported"`
 }
 
-// gatewayPlan is what the gateway reports for a user, in the units of Plan.
+// gatewayPlan is the limits and quota the gateway reports for a user, in the units of Plan.
 type gatewayPlan struct {
 	limits         ostor.Limits
 	quotaGB        int64
