@@ -703,3 +703,16 @@ func TestTerminatePurgesThroughS3Data(t *testing.T) {
 		t.Errorf("bucket still holds %d objects", n)
 	}
 }
+
+func TestPlanTreatsLimitsReadErrorAsUnset(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	_, service := h.addService(t, "as2limits@example.com", h.addProduct(t, "S3 bw", "", "", "", "", "", "300"))
+	h.gw.SetFault(ostor.OpLimitsGet, ostortest.Fault{Status: 400, Code: "InvalidRequest", Message: "limits are disabled for this user", Times: 1})
+
+	userID := h.create(t, service)
+
+	limits, err := h.p.opts.Gateway.GetLimits(context.Background(), ostor.UserTarget(ostor.ByID(userID)))
+	if err != nil || limits.BandwidthOut != 300 {
+		t.Errorf("limits = %+v, %v; want bandwidth 300 set although the first read failed", limits, err)
+	}
+}

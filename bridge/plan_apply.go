@@ -140,10 +140,18 @@ func (p *Provisioner) applyPlan(ctx context.Context, serviceID, adminID int64, i
 func (p *Provisioner) readGatewayPlan(ctx context.Context, user ostor.Target, plan Plan) (gatewayPlan, error) {
 	var g gatewayPlan
 	limits, err := p.opts.Gateway.GetLimits(ctx, user)
-	if err != nil {
+	switch {
+	case limitsNeverSet(err):
+		// AS 2.x documents that reading the limits of a user whose limits were never set fails,
+		// and a user without limits is unlimited, which the zero Limits express.
+		// NOTE: the status of that failure is not documented; any 4xx other than 403 is taken
+		// for it.
+		p.log.Debug("reading limits failed, treating them as unset", zap.String("s3_user_id", user.User.ID), zap.Error(err))
+	case err != nil:
 		return gatewayPlan{}, p.gatewayError(err, "read the limits of S3 user %s", user.User.ID)
+	default:
+		g.limits = limits
 	}
-	g.limits = limits
 
 	quota, err := p.opts.Gateway.GetQuota(ctx, user)
 	switch {
@@ -160,6 +168,16 @@ func (p *Provisioner) readGatewayPlan(ctx context.Context, user ostor.Target, pl
 	g.quotaSupported = true
 	g.quotaGB = quota.Size
 	return g, nil
+}
+
+// limitsNeverSet reports whether a failed limits read is the gateway's answer for a user whose
+// limits were never set: a client error other than a rejected signature.
+func limitsNeverSet(err error) bool {
+	var apiErr *ostor.APIError
+	if err == nil || !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.Status >= 400 && apiErr.Status < 500 && apiErr.Status != 403
 }
 
 // planChanges lists the parts of plan that the gateway does not match yet.
