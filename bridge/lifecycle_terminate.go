@@ -214,7 +214,7 @@ func (p *Provisioner) purge(ctx context.Context, user ostor.User, buckets []stri
 			return PurgeReport{}, be
 		}
 		return PurgeReport{}, newError(CodeGatewayDown, err,
-			"purging the buckets of S3 user %s failed: %v; data already deleted stays deleted, so run Terminate again to go on", user.ID, err)
+			"purging the buckets of S3 user %s failed, and the user is kept; run Terminate again to continue the purge. Cause: %v", user.ID, err)
 	}
 	return report, nil
 }
