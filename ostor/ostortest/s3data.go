@@ -228,11 +228,11 @@ func classifyS3(method, key string, query url.Values) (string, *apiError) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		target := "object"
+		target := "an object"
 		if key == "" {
-			target = "bucket"
+			target = "a bucket"
 		}
-		return "", errorf(http.StatusNotImplemented, "NotImplemented", "ostortest does not implement S3 %s on a %s with query parameters %v", method, target, keys)
+		return "", errorf(http.StatusNotImplemented, "NotImplemented", "ostortest does not implement S3 %s on %s with query parameters %v", method, target, keys)
 	}
 	return op, nil
 }
