@@ -5,6 +5,6 @@
 // empty buckets. So before a storage service and its data are deleted, Purge
 // runs with the owner's key pair and the names of the owner's buckets.
 //
-// The package does not depend on WHMCS or RPC code, and it logs nothing. No error value
-// holds the secret access key or an Authorization header.
+// The package does not depend on WHMCS or RPC code, and it logs nothing. No
+// error value holds the secret access key or an Authorization header.
 package s3data
