@@ -443,8 +443,8 @@ func (p *Provisioner) readUser(ctx context.Context, ident whmcs.Identity) (ostor
 	return user, nil
 }
 
-// tooManyKeys builds the error for a user that already holds the maximum number of key pairs,
-// telling recorded keys from keys only the gateway knows.
+// tooManyKeys builds the error for a user that already has the maximum number of key pairs. It
+// names the keys the gateway has but the service does not record, because those need reconcile.
 func (p *Provisioner) tooManyKeys(ctx context.Context, svc whmcs.Service, ident whmcs.Identity, user ostor.User) error {
 	recorded, err := p.opts.Store.ActiveKeys(ctx, p.db(), svc.ID)
 	if err != nil {
@@ -466,9 +466,9 @@ func (p *Provisioner) tooManyKeys(ctx context.Context, svc whmcs.Service, ident 
 		ident.UserID, len(user.AccessKeys), strings.Join(keyIDs(user.AccessKeys), ", "))
 }
 
-// keepOrFail journals the failure of an operation: one whose outcome may still change (the
-// gateway or database was unavailable, or a reply never came) stays pending with its error, so
-// the next attempt or reconciliation resumes it; any other fails.
+// keepOrFail journals the failure of an operation. A retryable failure (the gateway or database
+// was unavailable, or a reply never came) leaves the operation pending with its error, so the
+// next attempt or reconciliation resumes it. Any other failure marks it failed.
 func (p *Provisioner) keepOrFail(opID int64, cause error) {
 	if !retryable(asError(cause).Code) {
 		p.failOperation(opID, cause)

@@ -67,9 +67,9 @@ type Finding struct {
 	OperationID int64       `json:"operation_id,omitempty"`
 
 	Message string `json:"message"` // what differs
-	Action  string `json:"action"`  // what Fix did, or what it or an admin would do
+	Action  string `json:"action"`  // the repair Fix made, or the one Fix or an admin would make
 	Fixed   bool   `json:"fixed"`
-	Error   string `json:"error,omitempty"` // why the fix failed
+	Error   string `json:"error,omitempty"` // the reason the fix failed
 }
 
 // ReconcileReport is the outcome of Reconcile, for people (Text) and programs (JSON).
@@ -138,7 +138,7 @@ func (r ReconcileReport) String() string { return r.Text() }
 // resolves interrupted operations, and reports, and with Fix repairs, every difference.
 //
 // Each service is checked while holding its lock, so an operation in flight is never mistaken for
-// drift; a service whose lock is busy is reported and skipped.
+// drift. A service whose lock is busy is reported and skipped.
 func (p *Provisioner) Reconcile(ctx context.Context, req ReconcileRequest) (ReconcileReport, error) {
 	if req.ClientID < 0 {
 		return ReconcileReport{}, invalidInput("client_id", "client_id must be a positive WHMCS client id or 0 for every client, got %d", req.ClientID)
@@ -404,6 +404,7 @@ func (r *serviceReconciler) checkState(ctx context.Context, ident whmcs.Identity
 	if want == "" || user.State == "" || user.State == want {
 		return
 	}
+
 	f := r.add(Finding{Kind: FindingStateMismatch, UserID: user.ID,
 		Message: fmt.Sprintf("service is %s in WHMCS but S3 user %s is %s", r.svc.Status, user.ID, user.State)})
 	verb := map[string]string{ostor.StateEnabled: "enable", ostor.StateDisabled: "disable"}[want]
@@ -411,6 +412,7 @@ func (r *serviceReconciler) checkState(ctx context.Context, ident whmcs.Identity
 	if !r.req.Fix {
 		return
 	}
+
 	gw, ok := r.p.opts.Gateway.(StateGateway)
 	if !ok {
 		r.fixed(f, newError(CodeInternal, nil, "the daemon's gateway client cannot enable or disable users"))
@@ -430,9 +432,9 @@ func (r *serviceReconciler) checkState(ctx context.Context, ident whmcs.Identity
 
 // checkKeys compares the service's recorded keys with the user's keys on the gateway.
 //
-// A key the gateway issued but no service records is replaced: when the service has no recorded
-// key that works, a new key is generated and recorded first; then the unrecorded key is revoked.
-// Never the other order, so the service keeps a working key throughout. A user holds at most two
+// A key the gateway issued but no service records is replaced. When the service has no recorded
+// key that works, a new key is generated and recorded first, and only then is the unrecorded key
+// revoked, so the service keeps a working key throughout. A user holds at most two
 // key pairs, so a replacement is impossible while both are unrecorded; that is left to an admin.
 func (r *serviceReconciler) checkKeys(ctx context.Context, ident whmcs.Identity, user ostor.User) {
 	p, svc := r.p, r.svc

@@ -63,7 +63,7 @@ type NotesConfig struct {
 
 type ReconcileConfig struct {
 	OnStart string   `toml:"on_start"` // off, report, resume or fix
-	Timeout Duration `toml:"timeout"`  // bound of the start-up run
+	Timeout Duration `toml:"timeout"`  // maximum duration of the start-up run
 }
 
 type LogConfig struct {
