@@ -19,6 +19,7 @@ type Config struct {
 	Gateway      GatewayConfig      `toml:"gateway"`
 	Provisioning ProvisioningConfig `toml:"provisioning"`
 	Notes        NotesConfig        `toml:"notes"`
+	Reconcile    ReconcileConfig    `toml:"reconcile"`
 	Log          LogConfig          `toml:"log"`
 }
 
@@ -60,6 +61,11 @@ type NotesConfig struct {
 	Sticky        bool `toml:"sticky"`
 }
 
+type ReconcileConfig struct {
+	OnStart string   `toml:"on_start"` // off, report, resume or fix
+	Timeout Duration `toml:"timeout"`  // maximum duration of the start-up run
+}
+
 type LogConfig struct {
 	Level  string `toml:"level"`  // debug, info, warn, error
 	Format string `toml:"format"` // json or console
@@ -95,6 +101,8 @@ func defaultConfig() Config {
 			LockWait:           Duration{10 * time.Second},
 		},
 		Log: LogConfig{Level: "info", Format: "json"},
+
+		Reconcile: ReconcileConfig{OnStart: "resume", Timeout: Duration{5 * time.Minute}},
 	}
 }
 
@@ -179,6 +187,14 @@ func (c Config) validate(withRPC bool) error {
 	}
 	if c.RPC.CallTimeout.Duration <= 0 || c.RPC.MaxClockSkew.Duration <= 0 || c.Gateway.Timeout.Duration <= 0 || c.Provisioning.LockWait.Duration <= 0 {
 		add("rpc.call_timeout, rpc.max_clock_skew, gateway.timeout and provisioning.lock_wait must be positive durations")
+	}
+	switch c.Reconcile.OnStart {
+	case "off", "report", "resume", "fix":
+	default:
+		add("reconcile.on_start is %q; use off, report, resume or fix", c.Reconcile.OnStart)
+	}
+	if c.Reconcile.Timeout.Duration <= 0 {
+		add("reconcile.timeout must be a positive duration, e.g. \"5m\"")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
