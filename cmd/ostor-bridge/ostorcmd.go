@@ -153,7 +153,6 @@ func sortedKeys[V any](m map[string]V) []string {
 // ostorCall is one run of an ostor action: its flags, output and, once loaded, its gateway client.
 type ostorCall struct {
 	name      string // e.g. "ostor users get"
-	action    ostorAction
 	args      []string
 	fs        *flag.FlagSet
 	stdout    io.Writer
@@ -170,7 +169,7 @@ type ostorCall struct {
 func newOstorCall(name string, action ostorAction, args []string, stdout, stderr io.Writer, getenv func(string) string) *ostorCall {
 	fs := flag.NewFlagSet("ostor-bridge "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	c := &ostorCall{name: name, action: action, args: args, fs: fs, stdout: stdout, stderr: stderr, getenv: getenv}
+	c := &ostorCall{name: name, args: args, fs: fs, stdout: stdout, stderr: stderr, getenv: getenv}
 	c.configPath = fs.String("config", defaultConfigPath, "path of the TOML config file")
 	c.asJSON = fs.Bool("json", false, "print JSON instead of a table")
 	if action.write {
