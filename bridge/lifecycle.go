@@ -72,7 +72,7 @@ func (p *Provisioner) setUserState(ctx context.Context, serviceID, adminID int64
 	}
 	defer release()
 
-	ident, err := p.requireIdentity(ctx, svc.ID)
+	ident, err := p.requireServiceIdentity(ctx, svc.ID)
 	if err != nil {
 		return err
 	}
@@ -135,8 +135,8 @@ func (p *Provisioner) writeUserState(ctx context.Context, userID, want string) e
 	return nil
 }
 
-// requireIdentity reads the stored identity of a service that must have an S3 user.
-func (p *Provisioner) requireIdentity(ctx context.Context, serviceID int64) (whmcs.Identity, error) {
+// requireServiceIdentity reads the stored identity of a service that must have an S3 user.
+func (p *Provisioner) requireServiceIdentity(ctx context.Context, serviceID int64) (whmcs.Identity, error) {
 	ident, err := p.opts.Store.Identity(ctx, p.db(), serviceID)
 	if errors.Is(err, whmcs.ErrNotFound) {
 		return whmcs.Identity{}, newError(CodeNotFound, err,

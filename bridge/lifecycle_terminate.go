@@ -289,6 +289,27 @@ func (p *Provisioner) startTerminate(ctx context.Context, serviceID int64, d ter
 	return op, nil
 }
 
+// disabledByTerminate reports whether the service's latest state change was a Terminate that
+// disabled the user because it owns buckets, so that reconcile does not enable it again. A
+// journal read that fails counts as true, which leaves the user disabled.
+func (p *Provisioner) disabledByTerminate(ctx context.Context, serviceID int64) bool {
+	recent, err := p.opts.Store.RecentOperations(ctx, serviceID, 0)
+	if err != nil {
+		p.log.Warn("could not read the journal; the S3 user is left disabled", zap.Int64("service_id", serviceID), zap.Error(err))
+		return true
+	}
+	for _, op := range recent {
+		switch op.Kind {
+		case opSuspend, opUnsuspend:
+			return false
+		case opTerminate:
+			var d terminateDetail
+			return json.Unmarshal([]byte(op.Detail), &d) == nil && d.Action == "disable" && op.State == whmcs.OperationFailed
+		}
+	}
+	return false
+}
+
 func bucketNames(buckets []ostor.Bucket) []string {
 	names := make([]string, 0, len(buckets))
 	for _, b := range buckets {

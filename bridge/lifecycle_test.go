@@ -716,3 +716,36 @@ func TestPlanTreatsLimitsReadErrorAsUnset(t *testing.T) {
 		t.Errorf("limits = %+v, %v; want bandwidth 300 set although the first read failed", limits, err)
 	}
 }
+
+func TestReconcileKeepsTerminateDisabledUser(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	ctx := context.Background()
+	_, service := h.addService(t, "heldback@example.com", h.addProduct(t, "S3"))
+	userID := h.create(t, service)
+	if _, err := h.db.Exec(`UPDATE tblhosting SET domainstatus = 'Active' WHERE id = ?`, service); err != nil {
+		t.Fatal(err)
+	}
+	h.gw.Gateway.AddBucket(userID, "evidence", 10)
+	if _, err := h.p.Terminate(ctx, service, 0); err == nil {
+		t.Fatal("Terminate of a user with buckets succeeded")
+	}
+
+	report, err := h.p.Reconcile(ctx, ReconcileRequest{ServiceID: service, Fix: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if u, _ := h.user(t, userID); u.State != ostor.StateDisabled {
+		t.Errorf("reconcile enabled the user that Terminate disabled; findings %+v", report.Findings)
+	}
+	if len(report.Findings) != 1 || !strings.Contains(report.Findings[0].Action, "Terminate disabled the user") {
+		t.Errorf("findings = %+v, want one state mismatch explaining the Terminate", report.Findings)
+	}
+
+	if err := h.p.Unsuspend(ctx, service, 1); err != nil {
+		t.Fatalf("Unsuspend: %v", err)
+	}
+	if u, _ := h.user(t, userID); u.State != ostor.StateEnabled {
+		t.Errorf("an admin's Unsuspend did not enable the user")
+	}
+}

@@ -54,7 +54,7 @@ func (p *Provisioner) ChangePackage(ctx context.Context, serviceID, adminID int6
 	}
 	defer release()
 
-	ident, err := p.requireIdentity(ctx, svc.ID)
+	ident, err := p.requireServiceIdentity(ctx, svc.ID)
 	if err != nil {
 		return PlanResult{}, err
 	}

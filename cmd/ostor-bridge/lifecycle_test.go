@@ -21,16 +21,6 @@ func planOptions(values ...string) [24]string {
 	return options
 }
 
-// gatewayClient returns an admin API client of the stack's fake gateway, for checking its state.
-func gatewayClient(t *testing.T, s *stack) *ostor.Client {
-	t.Helper()
-	c, err := ostor.New(s.Gateway.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // s3User returns the gateway's only user, failing unless there is exactly one.
 func s3User(t *testing.T, s *stack) ostor.User {
 	t.Helper()

@@ -115,6 +115,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("serving", zap.String("address", listenerName(ln)), zap.String("version", bridge.Version))
 	fmt.Fprintf(stdout, "ostor-bridge listening on %s\n", listenerName(ln))
+	reconcileDone := startReconcile(ctx, log, prov, cfg.Reconcile)
 
 	// ---- shutdown
 	select {
@@ -129,6 +130,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		log.Warn("graceful shutdown timed out; closing open connections", zap.Error(err))
 		srv.Close()
 	}
+	<-reconcileDone
 	log.Info("stopped")
 	return nil
 }
