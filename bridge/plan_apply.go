@@ -47,6 +47,9 @@ func (p *Provisioner) ChangePackage(ctx context.Context, serviceID, adminID int6
 	if err != nil {
 		return PlanResult{}, err
 	}
+	if err := p.checkPlanSupported(plan); err != nil {
+		return PlanResult{}, err
+	}
 
 	release, err := p.opts.Store.LockService(ctx, svc.ID, p.opts.LockWait)
 	if err != nil {
@@ -136,6 +139,23 @@ func (p *Provisioner) applyPlan(ctx context.Context, serviceID, adminID int64, i
 	return result, nil
 }
 
+// checkPlanSupported rejects a plan that the gateway's release cannot apply, before anything is
+// written. Only gateways that report their profile, as *ostor.Client does, are checked here;
+// readGatewayPlan checks the others when it reads the quota.
+func (p *Provisioner) checkPlanSupported(plan Plan) error {
+	g, ok := p.opts.Gateway.(interface{ Profile() ostor.Profile })
+	if !ok || plan.QuotaGB == 0 || g.Profile().Quotas {
+		return nil
+	}
+	return quotaUnsupported(plan)
+}
+
+func quotaUnsupported(plan Plan) *Error {
+	return invalidInput(fmt.Sprintf("configoption%d", OptionQuotaGB),
+		"the product sets a storage quota of %d GB, but the gateway release in gateway.profile has no quotas (they need VHI 4.7 or later); set the quota to 0 or correct gateway.profile",
+		plan.QuotaGB)
+}
+
 // readGatewayPlan reads the user's limits and, where the gateway release has quotas, its quota.
 func (p *Provisioner) readGatewayPlan(ctx context.Context, user ostor.Target, plan Plan) (gatewayPlan, error) {
 	var g gatewayPlan
@@ -157,9 +177,7 @@ func (p *Provisioner) readGatewayPlan(ctx context.Context, user ostor.Target, pl
 	switch {
 	case errors.Is(err, ostor.ErrNotSupported):
 		if plan.QuotaGB != 0 {
-			return gatewayPlan{}, invalidInput(fmt.Sprintf("configoption%d", OptionQuotaGB),
-				"the product sets a storage quota of %d GB, but the gateway release in gateway.profile has no quotas (they need VHI 4.7 or later); set the quota to 0 or correct gateway.profile",
-				plan.QuotaGB)
+			return gatewayPlan{}, quotaUnsupported(plan)
 		}
 		return g, nil
 	case err != nil:

@@ -128,6 +128,9 @@ func (p *Provisioner) Create(ctx context.Context, serviceID int64) (CreateResult
 	if err != nil {
 		return CreateResult{}, err
 	}
+	if err := p.checkPlanSupported(plan); err != nil {
+		return CreateResult{}, err
+	}
 	if _, err := SettingsOf(svc); err != nil {
 		return CreateResult{}, err
 	}
