@@ -28,7 +28,7 @@ type StatusReply struct {
 }
 
 // Terminate is WHMCS TerminateAccount: it deletes the service's S3 user, or disables it and
-// reports the buckets it owns, as the product says.
+// reports the buckets it owns, as the product's setting selects.
 func (s *ServiceAPI) Terminate(r *http.Request, args *ServiceArgs, reply *TerminateResult) error {
 	res, err := s.p.Terminate(r.Context(), args.ServiceID, args.AdminID)
 	if err != nil {

@@ -84,6 +84,8 @@ func (p *Provisioner) setUserState(ctx context.Context, serviceID, adminID int64
 	if err != nil {
 		return err
 	}
+	// NOTE: a release that omits State in its user reply gets the write on every call; the
+	// gateway applies it as a no-op.
 	if user.State == want {
 		return p.completePending(ctx, svc.ID, kind)
 	}

@@ -119,6 +119,9 @@ func (p *Provisioner) Merged(ctx context.Context, fromClientID, toClientID int64
 
 // moveIdentity sets a service's identity to a new client and journals it, in one transaction
 // and under the service lock.
+//
+// NOTE: whether WHMCS moves the merged client's notes is not documented. When it does not, the
+// next note write creates a new access-key note for the surviving client.
 func (p *Provisioner) moveIdentity(ctx context.Context, ident whmcs.Identity, fromClientID, toClientID int64) error {
 	release, err := p.opts.Store.LockService(ctx, ident.ServiceID, p.opts.LockWait)
 	if err != nil {
@@ -158,8 +161,8 @@ type ServiceDeletedResult struct {
 }
 
 // Deleted handles the WHMCS ServiceDelete hook, which removes a service record without calling
-// Terminate. The S3 user is disabled, never deleted, so no data is lost by deleting a record;
-// the identity stays so the user can still be found, and the access-key note says what happened.
+// Terminate. The S3 user is disabled and not deleted, so deleting a record loses no data. The
+// identity stays, so the user can still be found, and the access-key note records the deletion.
 // The service row may already be gone, so nothing is read from tblhosting.
 func (p *Provisioner) Deleted(ctx context.Context, serviceID int64) (ServiceDeletedResult, error) {
 	noteService(ctx, serviceID)

@@ -7,7 +7,8 @@ import (
 	"github.com/ostor-bridge/ostor-bridge/whmcs"
 )
 
-// ClientAreaResult is what the client sees on the service's page in the WHMCS client area.
+// ClientAreaResult is the S3 access data shown to the client on the service's page in the WHMCS
+// client area.
 type ClientAreaResult struct {
 	// Provisioned is false while the service has no S3 user; the other fields are then empty.
 	Provisioned bool   `json:"provisioned"`

@@ -53,10 +53,10 @@ type terminateDetail struct {
 	AdminID int64    `json:"admin_id"`
 }
 
-// Terminate is WHMCS TerminateAccount. A user that owns no buckets is deleted. A user that owns
-// buckets is handled as the product's "When terminated with buckets" setting says: disabled and
-// reported with an error naming the buckets (the default), or purged with its own key and then
-// deleted. Once the user is gone, the access-key note says so, the service's keys are marked
+// Terminate is WHMCS TerminateAccount. A user that owns no buckets is deleted. For a user that
+// owns buckets, the product's "When terminated with buckets" setting selects one of two actions.
+// The default disables the user and returns an error naming the buckets. The other purges the
+// buckets with the user's own key and then deletes the user. Once the user is gone, the access-key note says so, the service's keys are marked
 // revoked and its identity is removed, in one transaction; no other note is touched.
 func (p *Provisioner) Terminate(ctx context.Context, serviceID, adminID int64) (TerminateResult, error) {
 	svc, err := p.loadService(ctx, serviceID)
@@ -87,7 +87,7 @@ func (p *Provisioner) Terminate(ctx context.Context, serviceID, adminID int64) (
 	user, err := p.opts.Gateway.GetUser(ctx, ostor.ByID(ident.UserID))
 	if errors.Is(err, ostor.ErrUserNotFound) {
 		// An earlier call deleted the user and stopped before its commit, or someone deleted it
-		// on the gateway; either way only the WHMCS side is left to finish.
+		// on the gateway. In both cases only the WHMCS side is left to finish.
 		log.Info("S3 user already gone, finishing terminate")
 		op, err := p.startTerminate(ctx, svc.ID, terminateDetail{UserID: ident.UserID, Action: "delete", AdminID: adminID})
 		if err != nil {
@@ -139,7 +139,7 @@ func (p *Provisioner) Terminate(ctx context.Context, serviceID, adminID int64) (
 }
 
 // disableAndReport disables a user that still owns buckets and returns the error that names them.
-// The user keeps its data, so nothing is lost until an admin decides.
+// No bucket or object is deleted.
 func (p *Provisioner) disableAndReport(ctx context.Context, serviceID, adminID int64, ident whmcs.Identity, user ostor.User, buckets []string) error {
 	report := newError(CodeConflict, nil,
 		"S3 user %s (%s) still owns %d bucket(s): %s. The user is disabled and its data is kept. Delete the buckets through the S3 API, or set the product's \"When terminated with buckets\" to purge, then run Terminate again",
@@ -164,9 +164,12 @@ func (p *Provisioner) disableAndReport(ctx context.Context, serviceID, adminID i
 	return report
 }
 
-// purgeAsOwner purges the buckets of a user. The S3 data API refuses a disabled user's key, so a
-// suspended user is enabled for the purge; when the purge fails, the user is disabled again so
-// that a terminated client does not regain access.
+// purgeAsOwner purges the buckets of a user. The S3 data API rejects a disabled user's key, so a
+// suspended user is enabled for the purge. When the purge fails, the user is disabled again, so
+// that a terminated client does not keep its access.
+//
+// NOTE: while the purge runs, a suspended client's key works again and can write new objects;
+// the purge empties each bucket up to three times before it gives up on it.
 func (p *Provisioner) purgeAsOwner(ctx context.Context, user ostor.User, buckets []string) (PurgeReport, error) {
 	if user.State != ostor.StateDisabled {
 		return p.purge(ctx, user, buckets)
@@ -211,7 +214,7 @@ func (p *Provisioner) purge(ctx context.Context, user ostor.User, buckets []stri
 			return PurgeReport{}, be
 		}
 		return PurgeReport{}, newError(CodeGatewayDown, err,
-			"purging the buckets of S3 user %s failed: %v; data already deleted stays deleted, so run Terminate again to go on", user.ID, err)
+			"purging the buckets of S3 user %s failed, and the user is kept; run Terminate again to continue the purge. Cause: %v", user.ID, err)
 	}
 	return report, nil
 }
@@ -241,8 +244,8 @@ func (p *Provisioner) deleteUser(ctx context.Context, userID string) error {
 	return p.gatewayError(err, "delete S3 user %s", userID)
 }
 
-// finishTerminate records in one transaction that the user is gone: the note says so, the keys
-// are marked revoked, the identity is removed and the operation is done.
+// finishTerminate records in one transaction that the user is gone. The note records the removal,
+// the keys are marked revoked, the identity is removed and the operation is marked done.
 func (p *Provisioner) finishTerminate(ctx context.Context, svc whmcs.Service, ident whmcs.Identity, opID int64, result TerminateResult) (TerminateResult, error) {
 	body := fmt.Sprintf("S3 user: %s\nS3 user ID: %s\nStatus: removed by Terminate on %s; its access keys no longer work.",
 		ident.Email, ident.UserID, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
@@ -284,6 +287,27 @@ func (p *Provisioner) startTerminate(ctx context.Context, serviceID int64, d ter
 		return whmcs.Operation{}, p.dbError(err, "journal the terminate operation of service %d", serviceID)
 	}
 	return op, nil
+}
+
+// disabledByTerminate reports whether the service's latest state change was a Terminate that
+// disabled the user because it owns buckets, so that reconcile does not enable it again. A
+// journal read that fails counts as true, which leaves the user disabled.
+func (p *Provisioner) disabledByTerminate(ctx context.Context, serviceID int64) bool {
+	recent, err := p.opts.Store.RecentOperations(ctx, serviceID, 0)
+	if err != nil {
+		p.log.Warn("could not read the journal; the S3 user is left disabled", zap.Int64("service_id", serviceID), zap.Error(err))
+		return true
+	}
+	for _, op := range recent {
+		switch op.Kind {
+		case opSuspend, opUnsuspend:
+			return false
+		case opTerminate:
+			var d terminateDetail
+			return json.Unmarshal([]byte(op.Detail), &d) == nil && d.Action == "disable" && op.State == whmcs.OperationFailed
+		}
+	}
+	return false
 }
 
 func bucketNames(buckets []ostor.Bucket) []string {

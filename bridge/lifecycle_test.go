@@ -424,14 +424,8 @@ func TestPlanAppliedAndReadBack(t *testing.T) {
 
 func TestPlanReferenceLimitSyntax(t *testing.T) {
 	h := newLifecycleHarness(t, nil)
-	h.gw.Close()
-	h.gw = ostortest.NewServer(ostortest.Options{LimitSyntax: ostor.LimitSyntaxReference})
-	t.Cleanup(h.gw.Close)
-	client, err := ostor.New(h.gw.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.p.opts.Gateway = client
+	h.useGateway(t, ostortest.Options{LimitSyntax: ostor.LimitSyntaxReference})
+	client := h.p.opts.Gateway
 	_, service := h.addService(t, "refsyntax@example.com", h.addProduct(t, "S3 ref", "5", "", "7", "", "", "9"))
 	userID := h.create(t, service)
 
@@ -620,17 +614,17 @@ func TestServiceDeletedUnknownServiceIsNoop(t *testing.T) {
 func TestClientAreaSecretFollowsProduct(t *testing.T) {
 	h := newLifecycleHarness(t, nil)
 	ctx := context.Background()
-	_, hidden := h.addService(t, "hidden@example.com", h.addProduct(t, "S3"))
-	_, shown := h.addService(t, "shown@example.com", h.addProduct(t, "S3 show", "", "", "", "", "", "", "", "", "", "on"))
+	_, hiddenService := h.addService(t, "hidden@example.com", h.addProduct(t, "S3"))
+	_, shownService := h.addService(t, "shown@example.com", h.addProduct(t, "S3 show", "", "", "", "", "", "", "", "", "", "on"))
 
-	res, err := h.p.ClientArea(ctx, hidden)
+	res, err := h.p.ClientArea(ctx, hiddenService)
 	if err != nil || res.Provisioned {
 		t.Fatalf("ClientArea before Create = %+v, %v; want not provisioned", res, err)
 	}
-	h.create(t, hidden)
-	shownUser := h.create(t, shown)
+	h.create(t, hiddenService)
+	shownUser := h.create(t, shownService)
 
-	res, err = h.p.ClientArea(ctx, hidden)
+	res, err = h.p.ClientArea(ctx, hiddenService)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -641,7 +635,7 @@ func TestClientAreaSecretFollowsProduct(t *testing.T) {
 		t.Errorf("secret shown although the product does not allow it")
 	}
 
-	res, err = h.p.ClientArea(ctx, shown)
+	res, err = h.p.ClientArea(ctx, shownService)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,5 +695,150 @@ func TestTerminatePurgesThroughS3Data(t *testing.T) {
 	}
 	if n := len(h.gw.Gateway.Objects("archive")); n != 0 {
 		t.Errorf("bucket still holds %d objects", n)
+	}
+}
+
+func TestPlanTreatsLimitsReadErrorAsUnset(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	_, service := h.addService(t, "as2limits@example.com", h.addProduct(t, "S3 bw", "", "", "", "", "", "300"))
+	h.gw.SetFault(ostor.OpLimitsGet, ostortest.Fault{Status: 400, Code: "InvalidRequest", Message: "limits are disabled for this user", Times: 1})
+
+	userID := h.create(t, service)
+
+	limits, err := h.p.opts.Gateway.GetLimits(context.Background(), ostor.UserTarget(ostor.ByID(userID)))
+	if err != nil || limits.BandwidthOut != 300 {
+		t.Errorf("limits = %+v, %v; want bandwidth 300 set although the first read failed", limits, err)
+	}
+}
+
+func TestReconcileKeepsTerminateDisabledUser(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	ctx := context.Background()
+	_, service := h.addService(t, "heldback@example.com", h.addProduct(t, "S3"))
+	userID := h.create(t, service)
+	if _, err := h.db.Exec(`UPDATE tblhosting SET domainstatus = 'Active' WHERE id = ?`, service); err != nil {
+		t.Fatal(err)
+	}
+	h.gw.Gateway.AddBucket(userID, "evidence", 10)
+	if _, err := h.p.Terminate(ctx, service, 0); err == nil {
+		t.Fatal("Terminate of a user with buckets succeeded")
+	}
+
+	report, err := h.p.Reconcile(ctx, ReconcileRequest{ServiceID: service, Fix: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if u, _ := h.user(t, userID); u.State != ostor.StateDisabled {
+		t.Errorf("reconcile enabled the user that Terminate disabled; findings %+v", report.Findings)
+	}
+	if len(report.Findings) != 1 || !strings.Contains(report.Findings[0].Action, "Terminate disabled the user") {
+		t.Errorf("findings = %+v, want one state mismatch explaining the Terminate", report.Findings)
+	}
+
+	if err := h.p.Unsuspend(ctx, service, 1); err != nil {
+		t.Fatalf("Unsuspend: %v", err)
+	}
+	if u, _ := h.user(t, userID); u.State != ostor.StateEnabled {
+		t.Errorf("an admin's Unsuspend did not enable the user")
+	}
+}
+
+// useGateway replaces the harness's gateway with a new fake gateway started with opts.
+func (h *lifecycleHarness) useGateway(t *testing.T, opts ostortest.Options) {
+	t.Helper()
+	h.gw.Close()
+	h.gw = ostortest.NewServer(opts)
+	t.Cleanup(h.gw.Close)
+	client, err := ostor.New(h.gw.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.p.opts.Gateway = client
+}
+
+func TestQuotaOnGatewayWithoutQuotas(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	h.useGateway(t, ostortest.Options{Profile: ostor.ProfileAS2})
+	_, withQuota := h.addService(t, "quota-as2@example.com", h.addProduct(t, "S3 quota", "", "", "", "", "", "", "10"))
+	_, without := h.addService(t, "noquota-as2@example.com", h.addProduct(t, "S3 no quota", "5"))
+
+	_, err := h.p.Create(context.Background(), withQuota)
+
+	if be := wantCode(t, err, CodeInvalidInput); be.Field != "configoption7" {
+		t.Errorf("field = %q, want configoption7", be.Field)
+	}
+	if n := len(h.gw.Users()); n != 0 {
+		t.Fatalf("gateway has %d users after a rejected Create", n)
+	}
+	h.create(t, without)
+}
+
+func TestChangePackageDroppedLimitWriteResolved(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	ctx := context.Background()
+	_, service := h.addService(t, "droplimit@example.com", h.addProduct(t, "S3 small"))
+	userID := h.create(t, service)
+	bigger := h.addProduct(t, "S3 bigger", "", "", "", "", "", "2048")
+	if _, err := h.db.Exec(`UPDATE tblhosting SET packageid = ? WHERE id = ?`, bigger, service); err != nil {
+		t.Fatal(err)
+	}
+	h.gw.ResetRequests()
+	h.gw.SetFault(ostor.OpLimitsSet, ostortest.Fault{DropAfterApply: true, Times: 1})
+
+	res, err := h.p.ChangePackage(ctx, service, 1)
+	if err != nil {
+		t.Fatalf("ChangePackage with a dropped response: %v", err)
+	}
+
+	if strings.Join(res.Changed, ",") != "bandwidth" {
+		t.Errorf("changed = %v, want bandwidth", res.Changed)
+	}
+	if n := h.countOps(ostor.OpLimitsSet); n != 1 {
+		t.Errorf("sent %d limit writes, want exactly 1", n)
+	}
+	limits, err := h.p.opts.Gateway.GetLimits(ctx, ostor.UserTarget(ostor.ByID(userID)))
+	if err != nil || limits.BandwidthOut != 2048 {
+		t.Errorf("limits = %+v, %v; want bandwidth 2048", limits, err)
+	}
+	if n := h.countJournal(t, service, opPlan, "done"); n != 1 {
+		t.Errorf("journal has %d done plan operations, want 1", n)
+	}
+}
+
+func TestTerminateFinishesAfterCrash(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	ctx := context.Background()
+	client, service := h.addService(t, "crash@example.com", h.addProduct(t, "S3"))
+	userID := h.create(t, service)
+	// A daemon that journaled the terminate and deleted the user, then died before its commit.
+	if _, err := h.store.StartOperation(ctx, service, opTerminate, `{"user_id":"`+userID+`","action":"delete"}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.p.opts.Gateway.DeleteUser(ctx, ostor.ByID(userID)); err != nil {
+		t.Fatal(err)
+	}
+	h.gw.ResetRequests()
+
+	res, err := h.p.Terminate(ctx, service, 0)
+	if err != nil {
+		t.Fatalf("Terminate after the crash: %v", err)
+	}
+
+	if !res.Deleted || res.NothingRecorded {
+		t.Errorf("result = %+v, want the removal finished", res)
+	}
+	if n := h.countOps(ostor.OpUsersDelete); n != 0 {
+		t.Errorf("sent %d delete requests for a user that is already gone", n)
+	}
+	if h.hasIdentity(t, service) {
+		t.Errorf("identity was not removed")
+	}
+	if n := h.countJournal(t, service, opTerminate, "pending"); n != 0 {
+		t.Errorf("journal still has %d pending terminate operations", n)
+	}
+	note, err := h.store.KeyNote(ctx, h.db.DB, client, service)
+	if err != nil || !strings.Contains(note.Text, "removed by Terminate") {
+		t.Errorf("note = %q, %v; want it to record the removal", note.Text, err)
 	}
 }

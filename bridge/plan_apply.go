@@ -28,7 +28,7 @@ type PlanResult struct {
 	QuotaSupported bool `json:"quota_supported"`
 }
 
-// gatewayPlan is what the gateway reports for a user, in the units of Plan.
+// gatewayPlan is the limits and quota the gateway reports for a user, in the units of Plan.
 type gatewayPlan struct {
 	limits         ostor.Limits
 	quotaGB        int64
@@ -45,6 +45,9 @@ func (p *Provisioner) ChangePackage(ctx context.Context, serviceID, adminID int6
 	}
 	plan, err := PlanOf(svc)
 	if err != nil {
+		return PlanResult{}, err
+	}
+	if err := p.checkPlanSupported(plan); err != nil {
 		return PlanResult{}, err
 	}
 
@@ -136,22 +139,45 @@ func (p *Provisioner) applyPlan(ctx context.Context, serviceID, adminID int64, i
 	return result, nil
 }
 
+// checkPlanSupported rejects a plan that the gateway's release cannot apply, before anything is
+// written. Only gateways that report their profile, as *ostor.Client does, are checked here;
+// readGatewayPlan checks the others when it reads the quota.
+func (p *Provisioner) checkPlanSupported(plan Plan) error {
+	g, ok := p.opts.Gateway.(interface{ Profile() ostor.Profile })
+	if !ok || plan.QuotaGB == 0 || g.Profile().Quotas {
+		return nil
+	}
+	return quotaUnsupported(plan)
+}
+
+func quotaUnsupported(plan Plan) *Error {
+	return invalidInput(fmt.Sprintf("configoption%d", OptionQuotaGB),
+		"the product sets a storage quota of %d GB, but the gateway release in gateway.profile has no quotas (they need VHI 4.7 or later); set the quota to 0 or correct gateway.profile",
+		plan.QuotaGB)
+}
+
 // readGatewayPlan reads the user's limits and, where the gateway release has quotas, its quota.
 func (p *Provisioner) readGatewayPlan(ctx context.Context, user ostor.Target, plan Plan) (gatewayPlan, error) {
 	var g gatewayPlan
 	limits, err := p.opts.Gateway.GetLimits(ctx, user)
-	if err != nil {
+	switch {
+	case limitsNeverSet(err):
+		// AS 2.x documents that reading the limits of a user whose limits were never set fails,
+		// and a user without limits is unlimited, which the zero Limits express.
+		// NOTE: the status of that failure is not documented; any 4xx other than 403 is taken
+		// for it.
+		p.log.Debug("reading limits failed, treating them as unset", zap.String("s3_user_id", user.User.ID), zap.Error(err))
+	case err != nil:
 		return gatewayPlan{}, p.gatewayError(err, "read the limits of S3 user %s", user.User.ID)
+	default:
+		g.limits = limits
 	}
-	g.limits = limits
 
 	quota, err := p.opts.Gateway.GetQuota(ctx, user)
 	switch {
 	case errors.Is(err, ostor.ErrNotSupported):
 		if plan.QuotaGB != 0 {
-			return gatewayPlan{}, invalidInput(fmt.Sprintf("configoption%d", OptionQuotaGB),
-				"the product sets a storage quota of %d GB, but the gateway release in gateway.profile has no quotas (they need VHI 4.7 or later); set the quota to 0 or correct gateway.profile",
-				plan.QuotaGB)
+			return gatewayPlan{}, quotaUnsupported(plan)
 		}
 		return g, nil
 	case err != nil:
@@ -160,6 +186,16 @@ func (p *Provisioner) readGatewayPlan(ctx context.Context, user ostor.Target, pl
 	g.quotaSupported = true
 	g.quotaGB = quota.Size
 	return g, nil
+}
+
+// limitsNeverSet reports whether a failed limits read is the gateway's answer for a user whose
+// limits were never set: a client error other than a rejected signature.
+func limitsNeverSet(err error) bool {
+	var apiErr *ostor.APIError
+	if err == nil || !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.Status >= 400 && apiErr.Status < 500 && apiErr.Status != 403
 }
 
 // planChanges lists the parts of plan that the gateway does not match yet.

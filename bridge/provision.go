@@ -56,7 +56,7 @@ type ProvisionerOptions struct {
 	// storage services; see ExpandUserEmail. Empty means DefaultAdditionalUserEmail.
 	AdditionalUserEmail string
 
-	// Purger deletes the buckets of a user whose product says to purge on terminate. Nil makes
+	// Purger deletes the buckets of a user whose product is set to purge on terminate. Nil makes
 	// such a Terminate fail with a conflict and delete nothing.
 	Purger Purger
 }
@@ -126,6 +126,9 @@ func (p *Provisioner) Create(ctx context.Context, serviceID int64) (CreateResult
 	// nothing.
 	plan, err := PlanOf(svc)
 	if err != nil {
+		return CreateResult{}, err
+	}
+	if err := p.checkPlanSupported(plan); err != nil {
 		return CreateResult{}, err
 	}
 	if _, err := SettingsOf(svc); err != nil {

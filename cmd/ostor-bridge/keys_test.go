@@ -178,6 +178,36 @@ func TestGenerateKeyGatewayDownStaysPending(t *testing.T) {
 	}
 }
 
+func TestGenerateKeyNoteWithSecrets(t *testing.T) {
+	s := startStack(t, stackOptions{configure: func(c *Config) { c.Notes.IncludeSecret = true }})
+	secrets := &secretSet{}
+	client, service := provisionService(t, s, "rosa@example.com")
+	first := recordedKeyIDs(t, s, service)[0]
+
+	generated := keyResult(t, s.callRPC(t, "Service.GenerateKey", map[string]any{"service_id": service, "admin_id": 1}))
+	secrets.collect(s.Gateway)
+
+	note := bridgeNote(t, s, client, service).Text
+	for _, u := range s.Gateway.Users() {
+		for _, k := range u.AccessKeys {
+			if !strings.Contains(note, "Access key ID: "+k.AccessKeyID+"\nSecret access key: "+k.SecretAccessKey.Reveal()) {
+				t.Errorf("note lacks the secret of %s below its id:\n%s", k.AccessKeyID, note)
+			}
+		}
+	}
+
+	keyResult(t, s.callRPC(t, "Service.RevokeKey", map[string]any{"service_id": service, "admin_id": 1, "access_key_id": first}))
+
+	note = bridgeNote(t, s, client, service).Text
+	if strings.Contains(note, first) || strings.Count(note, "Secret access key: ") != 1 {
+		t.Errorf("after revoking %s the note still lists it or has the wrong number of secrets:\n%s", first, note)
+	}
+	if !strings.Contains(note, "Access key ID: "+generated.AccessKeyID) {
+		t.Errorf("note lacks the remaining key %s:\n%s", generated.AccessKeyID, note)
+	}
+	secrets.assertNotIn(t, "daemon log", s.logs.String())
+}
+
 // TestGenerateKeyDaemonKilledBeforeCommit kills the daemon after the gateway issued a key and
 // before the database recorded it. The test's own transaction holds the row lock on the
 // access-key note, so the daemon's commit waits on it until the kill.

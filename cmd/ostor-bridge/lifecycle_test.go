@@ -21,16 +21,6 @@ func planOptions(values ...string) [24]string {
 	return options
 }
 
-// gatewayClient returns an admin API client of the stack's fake gateway, for checking its state.
-func gatewayClient(t *testing.T, s *stack) *ostor.Client {
-	t.Helper()
-	c, err := ostor.New(s.Gateway.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // s3User returns the gateway's only user, failing unless there is exactly one.
 func s3User(t *testing.T, s *stack) ostor.User {
 	t.Helper()
@@ -443,5 +433,46 @@ func TestTerminatePurgeThroughRPC(t *testing.T) {
 	}
 	if n := len(s.Gateway.Users()); n != 0 {
 		t.Errorf("gateway has %d users after the purge", n)
+	}
+}
+
+func TestLifecycleLogsNoSecrets(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	product := s.DB.AddProduct(t, whmcstest.Product{Name: "S3 open", Module: "ostorbridge",
+		ConfigOptions: planOptions("", "", "", "", "", "", "", "purge", "key-id-and-secret", "on")})
+	client := s.DB.AddClient(t, whmcstest.Client{Email: "secret@example.com", FirstName: "Secret", LastName: "Keeper"})
+	service := s.DB.AddService(t, whmcstest.Service{ClientID: client, ProductID: product, ServerID: s.ServerID, Status: "Pending"})
+	callTwice(t, s, "CreateAccount", service)
+	user := s3User(t, s)
+	secret := user.AccessKeys[0].SecretAccessKey.Reveal()
+	s.Gateway.Gateway.AddBucket(user.ID, "private", 0)
+	s.Gateway.Gateway.AddObject("private", "diary.txt", 64)
+
+	area, _ := callModule(t, "ClientArea", s.moduleParams(service)).(map[string]any)
+	if !strings.Contains(toJSON(t, area), secret) {
+		t.Fatalf("ClientArea did not show the secret; the log scan would prove less: %v", area)
+	}
+	callTwice(t, s, "SuspendAccount", service)
+	// A failing purge produces error messages and log lines on the path that uses the secret.
+	s.Gateway.SetFault(ostortest.OpS3DeleteBucket, ostortest.Fault{Status: 500, Code: "InternalError", Message: "disk busy", Times: 9})
+	if got, _ := callModule(t, "TerminateAccount", s.moduleParams(service)).(string); got == "success" {
+		t.Fatalf("TerminateAccount succeeded although the bucket delete fails")
+	}
+	if u := s3User(t, s); u.State != ostor.StateDisabled {
+		t.Errorf("after the failed purge the user is %q, want disabled again", u.State)
+	}
+	s.Gateway.ClearFaults()
+	callTwice(t, s, "TerminateAccount", service)
+	s.stopDaemon(t)
+
+	logs := s.logs.String()
+	if !strings.Contains(logs, `"method":"Service.ClientArea"`) || !strings.Contains(logs, "purging the buckets") {
+		t.Fatalf("daemon log lacks the ClientArea call or the purge failure; the scan would prove nothing:\n%s", logs)
+	}
+	if strings.Contains(logs, secret) {
+		t.Errorf("daemon log contains the S3 user's secret key")
+	}
+	if strings.Contains(logs, s.Secret) {
+		t.Errorf("daemon log contains the RPC secret")
 	}
 }

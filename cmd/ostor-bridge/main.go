@@ -22,6 +22,8 @@ Commands:
   user      show an S3 user on the gateway (--email or --id), without secrets
   reconcile compare WHMCS services with the gateway and report differences; --fix repairs
             them, --service N or --client N narrows the check, --json prints JSON
+  ostor     inspect the gateway: users, keys, limits, quotas, buckets, usage;
+            "ostor-bridge ostor help" lists the actions, and user is "ostor users get"
   version   print the version
 
 Every command takes --config FILE (default /etc/ostor-bridge/ostor-bridge.toml).
@@ -53,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		"check":   cmdCheck,
 		"config":  cmdConfig,
 		"user":    cmdUser,
+		"ostor":   cmdOstor,
 		"version": cmdVersion,
 
 		"reconcile": cmdReconcile,

@@ -348,7 +348,62 @@ func TestReconcileRPC(t *testing.T) {
 	}
 }
 
+func TestReconcileCommandRejectsBadFlags(t *testing.T) {
+	s := startStack(t, stackOptions{})
+
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"service and client", []string{"--service", "1", "--client", "2"}, "give at most one of --service and --client"},
+		{"negative service", []string{"--service", "-4"}, "--service and --client take a positive WHMCS id"},
+		{"argument", []string{"everything"}, `unexpected argument "everything"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, code := runReconcileText(t, s, tc.args...)
+
+			if code != 2 {
+				t.Errorf("exit code = %d, want 2", code)
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("output %q does not contain %q", out, tc.want)
+			}
+		})
+	}
+}
+
+func TestReconcileConfigRejectsUnknownMode(t *testing.T) {
+	path := writeConfig(t, minimalConfig+"\n[reconcile]\non_start = \"sometimes\"\ntimeout = \"0s\"\n")
+
+	_, err := LoadConfig(path, env(map[string]string{
+		"OSTOR_BRIDGE_RPC_SECRET":         "0123456789abcdef0123",
+		"OSTOR_BRIDGE_GATEWAY_SECRET_KEY": "gw-secret",
+	}))
+
+	if err == nil {
+		t.Fatal("LoadConfig accepted reconcile.on_start = \"sometimes\"")
+	}
+	for _, want := range []string{`reconcile.on_start is "sometimes"; use off, report, resume or fix`, "reconcile.timeout must be a positive duration"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+}
+
 // ---- helpers
+
+// gatewayClient returns an admin API client of the fake gateway, for changes made behind the
+// daemon's back.
+func gatewayClient(t *testing.T, s *stack) *ostor.Client {
+	t.Helper()
+	c, err := ostor.New(s.Gateway.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 func userState(t *testing.T, s *stack, email string) string {
 	t.Helper()

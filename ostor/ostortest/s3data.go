@@ -35,10 +35,10 @@ const S3Region = "us-east-1"
 
 // Size limits of S3 request bodies that the fake reads into memory.
 const (
-	maxPutObjectBody    = 64 << 20
-	maxDeleteObjectsXML = 4 << 20
-	maxS3ListKeys       = 1000
-	maxDeleteObjects    = 1000
+	maxPutObjectBody = 64 << 20
+	maxS3XMLBody     = 4 << 20
+	maxS3ListKeys    = 1000
+	maxDeleteObjects = 1000
 )
 
 // s3Object is one object of a bucket. The fake keeps sizes, not contents.
@@ -228,8 +228,11 @@ func classifyS3(method, key string, query url.Values) (string, *apiError) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		return "", errorf(http.StatusNotImplemented, "NotImplemented",
-			"ostortest does not implement S3 %s on a %s with query parameters %v", method, map[bool]string{true: "bucket", false: "object"}[key == ""], keys)
+		target := "an object"
+		if key == "" {
+			target = "a bucket"
+		}
+		return "", errorf(http.StatusNotImplemented, "NotImplemented", "ostortest does not implement S3 %s on %s with query parameters %v", method, target, keys)
 	}
 	return op, nil
 }

@@ -370,7 +370,7 @@ func TestS3StreamingChunkSignatures(t *testing.T) {
 	}
 }
 
-func TestS3FaultOnDeleteObjects(t *testing.T) {
+func TestS3DeleteObjectDroppedAfterApply(t *testing.T) {
 	srv := ostortest.Start(t, ostortest.Options{})
 	u := addS3User(t, srv, "owner@example.com")
 	srv.AddBucket(u.ID, "data", 0)

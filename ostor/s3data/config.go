@@ -18,9 +18,10 @@ import (
 
 // Default values of Config fields.
 const (
-	// DefaultRegion is the signing region when Config.Region is empty. An
-	// ostor gateway serves one region, and "us-east-1" is the name S3
-	// clients assume when a service does not name one.
+	// DefaultRegion is the signing region when Config.Region is empty,
+	// the region S3 clients use when a service names none.
+	// NOTE: the region name an ostor gateway expects in Signature Version 4
+	// is not documented, so Config.Region can override it.
 	DefaultRegion  = "us-east-1"
 	DefaultTimeout = 30 * time.Second
 )

@@ -35,7 +35,7 @@ type BucketError struct {
 	// gateway's response. Both are empty when no response arrived.
 	Code       string
 	StatusCode int
-	// Hint says what to do next.
+	// Hint is the next step for the operator.
 	Hint string
 	Err  error
 }

@@ -17,10 +17,10 @@ func (e *BucketNameError) Error() string {
 	return fmt.Sprintf("s3data: invalid bucket name %q: %s", e.Name, e.Reason)
 }
 
-// ValidateBucketName checks name against the S3 rules for bucket names:
-// 3 to 63 lowercase letters, digits, hyphens and dots, beginning and ending
-// with a letter or digit, no adjacent dots or dot next to a hyphen, and not
-// an IPv4 address.
+// ValidateBucketName checks name against the S3 rules for bucket names. A
+// valid name has 3 to 63 lowercase letters, digits, hyphens and dots, and
+// begins and ends with a letter or digit. It has no two adjacent dots, no dot
+// next to a hyphen, and is not an IPv4 address.
 func ValidateBucketName(name string) error {
 	invalid := func(reason string) error { return &BucketNameError{Name: name, Reason: reason} }
 	if len(name) < 3 || len(name) > 63 {

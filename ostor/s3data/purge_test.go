@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ostor-bridge/ostor-bridge/ostor"
 	"github.com/ostor-bridge/ostor-bridge/ostor/ostortest"
@@ -451,5 +452,25 @@ func TestPurgeCanceledContext(t *testing.T) {
 	}
 	if got := len(srv.Objects("data")); got != 3 {
 		t.Errorf("bucket has %d objects, want 3", got)
+	}
+}
+
+func TestPurgeRequestTimeout(t *testing.T) {
+	srv := ostortest.Start(t, ostortest.Options{})
+	o := newOwner(t, srv, "owner@example.com")
+	o.addBucket(t, "slow", 1)
+	srv.SetFault(ostortest.OpS3ListObjectVersions, ostortest.Fault{Latency: 300 * time.Millisecond})
+	cfg := o.cfg
+	cfg.Timeout = 20 * time.Millisecond
+
+	_, err := s3data.Purge(context.Background(), cfg, []string{"slow"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Purge error = %v, want one wrapping context.DeadlineExceeded", err)
+	}
+	if !strings.Contains(err.Error(), `"slow"`) {
+		t.Errorf("error does not name the bucket: %v", err)
+	}
+	if got := len(srv.Objects("slow")); got != 1 {
+		t.Errorf("bucket has %d objects, want 1", got)
 	}
 }

@@ -24,8 +24,8 @@ require_once __DIR__ . '/lib/RpcClient.php';
 use OstorBridge\RpcClient;
 
 /**
- * ClientEdit: when the email changed, tells the daemon, which keeps every S3 user on its stored
- * identity and logs the change. The layout of olddata is not documented, so a missing old email
+ * ClientEdit: when the email changed, sends the change to the daemon, which keeps every S3 user
+ * on its stored identity and logs the change. The layout of olddata is not documented, so a missing old email
  * counts as unchanged.
  */
 function ostorbridge_hook_ClientEdit(array $vars)
