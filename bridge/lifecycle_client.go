@@ -201,11 +201,12 @@ func (p *Provisioner) Deleted(ctx context.Context, serviceID int64) (ServiceDele
 	result.Buckets = bucketNames(buckets)
 	result.Disabled = true
 
-	pending, err := p.hasPending(ctx, serviceID, opServiceDeleted)
+	// A user disabled by an earlier Suspend still gets the journal entry and the note once.
+	handled, err := p.hasDone(ctx, serviceID, opServiceDeleted)
 	if err != nil {
 		return ServiceDeletedResult{}, err
 	}
-	if user.State == ostor.StateDisabled && !pending {
+	if user.State == ostor.StateDisabled && handled {
 		return result, nil
 	}
 
@@ -269,13 +270,14 @@ func (p *Provisioner) journalRecord(ctx context.Context, serviceID int64, kind, 
 	return true, nil
 }
 
-func (p *Provisioner) hasPending(ctx context.Context, serviceID int64, kind string) (bool, error) {
-	ops, err := p.opts.Store.PendingOperations(ctx, serviceID)
+// hasDone reports whether the service's recent journal has a done operation of kind.
+func (p *Provisioner) hasDone(ctx context.Context, serviceID int64, kind string) (bool, error) {
+	ops, err := p.opts.Store.RecentOperations(ctx, serviceID, 0)
 	if err != nil {
-		return false, p.dbError(err, "read the pending operations of service %d", serviceID)
+		return false, p.dbError(err, "read the journal of service %d", serviceID)
 	}
 	for _, op := range ops {
-		if op.Kind == kind {
+		if op.Kind == kind && op.State == whmcs.OperationDone {
 			return true, nil
 		}
 	}

@@ -56,8 +56,9 @@ type terminateDetail struct {
 // Terminate is WHMCS TerminateAccount. A user that owns no buckets is deleted. For a user that
 // owns buckets, the product's "When terminated with buckets" setting selects one of two actions.
 // The default disables the user and returns an error naming the buckets. The other purges the
-// buckets with the user's own key and then deletes the user. Once the user is gone, the access-key note says so, the service's keys are marked
-// revoked and its identity is removed, in one transaction; no other note is touched.
+// buckets with the user's own key and then deletes the user. Once the user is gone, one
+// transaction records the removal in the access-key note, marks the service's keys revoked and
+// removes its identity. No other note is touched.
 func (p *Provisioner) Terminate(ctx context.Context, serviceID, adminID int64) (TerminateResult, error) {
 	svc, err := p.loadService(ctx, serviceID)
 	if err != nil {
@@ -168,8 +169,8 @@ func (p *Provisioner) disableAndReport(ctx context.Context, serviceID, adminID i
 // suspended user is enabled for the purge. When the purge fails, the user is disabled again, so
 // that a terminated client does not keep its access.
 //
-// NOTE: while the purge runs, a suspended client's key works again and can write new objects;
-// the purge empties each bucket up to three times before it gives up on it.
+// NOTE: while the purge runs, a suspended client's key works again and can write new objects.
+// The purge empties each bucket up to three times before it gives up on it.
 func (p *Provisioner) purgeAsOwner(ctx context.Context, user ostor.User, buckets []string) (PurgeReport, error) {
 	if user.State != ostor.StateDisabled {
 		return p.purge(ctx, user, buckets)

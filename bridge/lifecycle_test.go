@@ -842,3 +842,29 @@ func TestTerminateFinishesAfterCrash(t *testing.T) {
 		t.Errorf("note = %q, %v; want it to record the removal", note.Text, err)
 	}
 }
+
+func TestServiceDeletedAfterSuspendWritesNote(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	ctx := context.Background()
+	client, service := h.addService(t, "suspdel@example.com", h.addProduct(t, "S3"))
+	h.create(t, service)
+	if err := h.p.Suspend(ctx, service, 0); err != nil {
+		t.Fatal(err)
+	}
+	h.gw.ResetRequests()
+
+	if _, err := h.p.Deleted(ctx, service); err != nil {
+		t.Fatalf("Deleted: %v", err)
+	}
+
+	note, err := h.store.KeyNote(ctx, h.db.DB, client, service)
+	if err != nil || !strings.Contains(note.Text, "deleted without Terminate") {
+		t.Errorf("note = %q, %v; want it to record the deletion", note.Text, err)
+	}
+	if n := h.countOps(ostor.OpUsersDisable); n != 0 {
+		t.Errorf("sent %d disable requests for a user that was already disabled", n)
+	}
+	if n := h.countJournal(t, service, opServiceDeleted, "done"); n != 1 {
+		t.Errorf("journal has %d done service_deleted operations, want 1", n)
+	}
+}

@@ -13,8 +13,8 @@ import (
 // these positions are fixed forever: a new setting takes the next free position, and none is
 // ever moved or reused. The PHP module declares the same fields in the same order.
 const (
-	// NOTE: the gateway documentation gives ops limits as per second in the StaaS guides and as
-	// per minute in the API reference; the value is passed to the gateway unchanged.
+	// NOTE: the StaaS guides give ops limits per second, but the API reference gives them per
+	// minute. The value is passed to the gateway unchanged.
 	OptionOpsDefault       = 1  // ops limit for every operation type without its own value, ops/s
 	OptionOpsGet           = 2  // ops limit for GET, ops/s
 	OptionOpsPut           = 3  // ops limit for PUT, ops/s

@@ -188,8 +188,8 @@ func (p *Provisioner) readGatewayPlan(ctx context.Context, user ostor.Target, pl
 	return g, nil
 }
 
-// limitsNeverSet reports whether a failed limits read is the gateway's answer for a user whose
-// limits were never set: a client error other than a rejected signature.
+// limitsNeverSet reports whether a failed limits read is the error the gateway returns for a user
+// whose limits were never set, which is any client error other than a rejected signature.
 func limitsNeverSet(err error) bool {
 	var apiErr *ostor.APIError
 	if err == nil || !errors.As(err, &apiErr) {

@@ -31,7 +31,7 @@ func TestDocumentedGrantsCoverLifecycle(t *testing.T) {
 		c.Database.Password = password
 	}, dbPassword: password})
 	client := db.AddClient(t, whmcstest.Client{Email: "grants-life@example.com", FirstName: "Least", LastName: "Privilege"})
-	kept := db.AddService(t, whmcstest.Service{ClientID: client, ProductID: s.ProductID, ServerID: s.ServerID, Status: "Pending"})
+	active := db.AddService(t, whmcstest.Service{ClientID: client, ProductID: s.ProductID, ServerID: s.ServerID, Status: "Pending"})
 	terminated := db.AddService(t, whmcstest.Service{ClientID: client, ProductID: s.ProductID, ServerID: s.ServerID, Status: "Pending"})
 	other := db.AddClient(t, whmcstest.Client{Email: "grants-other@example.com", FirstName: "Other", LastName: "Client"})
 
@@ -39,16 +39,16 @@ func TestDocumentedGrantsCoverLifecycle(t *testing.T) {
 		method string
 		params map[string]any
 	}{
-		{"Service.Create", map[string]any{"service_id": kept, "admin_id": 0}},
+		{"Service.Create", map[string]any{"service_id": active, "admin_id": 0}},
 		{"Service.Create", map[string]any{"service_id": terminated, "admin_id": 0}},
-		{"Service.Suspend", map[string]any{"service_id": kept, "admin_id": 0}},
-		{"Service.Unsuspend", map[string]any{"service_id": kept, "admin_id": 0}},
-		{"Service.ChangePackage", map[string]any{"service_id": kept, "admin_id": 0}},
-		{"Service.ClientArea", map[string]any{"service_id": kept, "admin_id": 0}},
+		{"Service.Suspend", map[string]any{"service_id": active, "admin_id": 0}},
+		{"Service.Unsuspend", map[string]any{"service_id": active, "admin_id": 0}},
+		{"Service.ChangePackage", map[string]any{"service_id": active, "admin_id": 0}},
+		{"Service.ClientArea", map[string]any{"service_id": active, "admin_id": 0}},
 		{"Service.Terminate", map[string]any{"service_id": terminated, "admin_id": 0}},
 		{"Client.EmailChanged", map[string]any{"client_id": client, "old_email": "old@example.com", "new_email": "grants-life@example.com"}},
 		{"Client.Merged", map[string]any{"from_client_id": client, "to_client_id": other}},
-		{"Service.Deleted", map[string]any{"service_id": kept}},
+		{"Service.Deleted", map[string]any{"service_id": active}},
 	}
 	for i, c := range calls {
 		if c.method == "Client.Merged" {
@@ -58,7 +58,7 @@ func TestDocumentedGrantsCoverLifecycle(t *testing.T) {
 			}
 		}
 		if i == len(calls)-1 {
-			if _, err := db.Exec(`DELETE FROM tblhosting WHERE id = ?`, kept); err != nil {
+			if _, err := db.Exec(`DELETE FROM tblhosting WHERE id = ?`, active); err != nil {
 				t.Fatal(err)
 			}
 		}
