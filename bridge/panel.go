@@ -54,8 +54,8 @@ type PanelOptions struct {
 	Module string
 
 	// Deadline bounds the gateway reads of one panel view. Sections whose gateway reads did not
-	// return in time show a notice instead. Keep it well below the RPC call timeout and the PHP
-	// client's timeout, so the admin page never waits for those.
+	// return in time show a notice instead. The daemon's config check requires it to be shorter
+	// than rpc.call_timeout, whose default of 60 s is below the PHP client's 90 s.
 	Deadline time.Duration
 
 	// UsageHistory feeds the usage section; nil hides the section.

@@ -71,8 +71,8 @@ type NotesConfig struct {
 
 // PanelConfig configures the S3 panel on the WHMCS client summary page.
 type PanelConfig struct {
-	// Deadline bounds the gateway reads of one panel view; sections the gateway did not answer
-	// by then show a notice. It must be shorter than rpc.call_timeout.
+	// Deadline bounds the gateway reads of one panel view. Sections whose reads did not return by
+	// then show a notice. It must be shorter than rpc.call_timeout.
 	Deadline Duration `toml:"deadline"`
 }
 

@@ -134,7 +134,7 @@ func (b *browser) count(t *testing.T, selector string) int {
 }
 
 // screenshot saves a PNG of the element matching selector into the directory named by
-// OSTOR_BRIDGE_SCREENSHOTS, when it is set; the README's pictures are made this way.
+// OSTOR_BRIDGE_SCREENSHOTS, when it is set. The pictures under docs/screenshots are made this way.
 func (b *browser) screenshot(t *testing.T, selector, name string) {
 	t.Helper()
 	dir := os.Getenv("OSTOR_BRIDGE_SCREENSHOTS")

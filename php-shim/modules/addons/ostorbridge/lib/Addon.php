@@ -240,7 +240,7 @@ final class Addon
         header('Location: clientssummary.php?userid=' . max($clientId, 0), true, 303);
     }
 
-    /** Returns and forgets the stored outcome of the client's last action, or null. */
+    /** Returns the stored outcome of the client's last action, or null, and removes it from the session. */
     private static function takeNotice(int $clientId)
     {
         $notice = $_SESSION[self::NOTICE_KEY][$clientId] ?? null;
