@@ -22,6 +22,9 @@ import (
 const (
 	evilEmail  = `"><script>alert('email')</script>&x@example.com`
 	evilBucket = `<img src=x onerror=alert('bucket')>"&'b`
+	// evilServiceID puts markup, quotes and & into every statistics object name. The fake
+	// gateway checks only the length of 16 of the gateway service id.
+	evilServiceID = `"&'<script>/x'&"`
 )
 
 func (st *standin) summaryURL(clientID int64) string {
@@ -120,8 +123,11 @@ func TestPanelBrowserAdminFlow(t *testing.T) {
 }
 
 func TestPanelBrowserRendersMarkupInert(t *testing.T) {
-	s := startStack(t, stackOptions{})
+	s := startStackWithGateway(t, ostortest.Options{UsageServiceID: evilServiceID})
 	f := addPanelClient(t, s, evilEmail, evilBucket)
+	if !strings.Contains(f.Object, "<script>") {
+		t.Fatalf("statistics object name %q holds no markup", f.Object)
+	}
 	st := startStandin(t, s)
 	b := startBrowser(t)
 	st.login(t, b, testAdminID, permView, permAct)
@@ -137,15 +143,28 @@ func TestPanelBrowserRendersMarkupInert(t *testing.T) {
 		t.Errorf("panel contains %d script or img elements from gateway data", n)
 	}
 
+	// The object list links to each object; following the link must carry the name intact.
 	b.do(t,
-		chromedp.Navigate(fmt.Sprintf("%s/addonmodules.php?module=ostorbridge&view=usage_object&userid=%d&object=%s", st.URL, f.ClientID, f.Object)),
-		chromedp.WaitVisible(chromedp.CSS("#ostorbridge-usage-object")),
+		chromedp.Click(chromedp.CSS(`a[href*="view=usage&"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#ostorbridge-usage")),
 	)
-	if n := b.count(t, "#ostorbridge-usage-object img, #ostorbridge-usage-object script"); n != 0 {
-		t.Errorf("statistics object page contains %d script or img elements", n)
+	if n := b.count(t, "#ostorbridge-usage img, #ostorbridge-usage script"); n != 0 {
+		t.Errorf("statistics object list contains %d script or img elements", n)
 	}
-	if got := b.text(t, "#ostorbridge-usage-object"); !strings.Contains(got, evilBucket) {
-		t.Errorf("statistics object page lacks the literal bucket name")
+	if got := b.text(t, "table.obp-usagelist td a"); got != f.Object {
+		t.Errorf("object listed as %q, want the literal name %q", got, f.Object)
+	}
+	// The name is not in the documented form, so the daemon refuses to read it and the addon
+	// shows that error, with the name as text.
+	b.do(t,
+		chromedp.Click(chromedp.CSS("table.obp-usagelist td a")),
+		chromedp.WaitVisible(chromedp.CSS(".alert-danger")),
+	)
+	if got := b.text(t, ".alert-danger"); !strings.Contains(got, "is invalid; expected s3-usage-") {
+		t.Errorf("error for the malformed object name = %q", got)
+	}
+	if n := b.count(t, "body img, body script"); n != 0 {
+		t.Errorf("error page contains %d script or img elements", n)
 	}
 	if d := b.dialogMessages(); len(d) != 0 {
 		t.Errorf("injected script ran and opened dialogs %q", d)

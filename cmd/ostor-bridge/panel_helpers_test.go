@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ostor-bridge/ostor-bridge/ostor"
+	"github.com/ostor-bridge/ostor-bridge/ostor/ostortest"
 	"github.com/ostor-bridge/ostor-bridge/whmcs/whmcstest"
 )
 
@@ -96,4 +97,16 @@ type rpcErrorBody struct {
 	Code    int
 	Message string
 	Field   string
+}
+
+// startStackWithGateway is startStack with a fake gateway built from gatewayOpts.
+func startStackWithGateway(t *testing.T, gatewayOpts ostortest.Options) *stack {
+	t.Helper()
+	gateway := ostortest.NewServer(gatewayOpts)
+	t.Cleanup(gateway.Close)
+	s := &stack{DB: whmcstest.NewDB(t), Gateway: gateway, Secret: randomHex(t, 32), logs: &syncBuffer{}}
+	s.ServerID = s.DB.AddServer(t, whmcstest.Server{Name: "ostor-bridge", Hostname: "127.0.0.1", Module: "ostorbridge"})
+	s.ProductID = s.DB.AddProduct(t, whmcstest.Product{Name: "S3 Storage 100 GB", Module: "ostorbridge"})
+	s.startDaemon(t, stackOptions{})
+	return s
 }
