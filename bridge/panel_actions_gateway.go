@@ -1,0 +1,133 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ostor-bridge/ostor-bridge/ostor"
+)
+
+// Panel actions that call the gateway directly: user and bucket limits and statistics objects.
+
+// prepareLimits validates the limit values and, for bucket limits, that the service's user owns
+// the bucket.
+func prepareLimits(ctx context.Context, p *Panel, t *actionTarget) error {
+	if t.req.Action == "set_bucket_limits" {
+		if err := p.checkBucketOwner(ctx, t); err != nil {
+			return err
+		}
+	}
+	_, clean, err := parseLimitValues(t.req.Params)
+	if err != nil {
+		return err
+	}
+	for k, v := range clean {
+		t.params[k] = v
+	}
+	return nil
+}
+
+func runSetLimits(ctx context.Context, p *Panel, t *actionTarget) (string, error) {
+	values, _, err := parseLimitValues(t.params)
+	if err != nil {
+		return "", err
+	}
+	target, what := p.limitTarget(t)
+	if err := p.opts.Gateway.SetLimits(ctx, target, values...); err != nil {
+		return "", p.opts.Provisioner.gatewayError(err, "set the limits of %s", what)
+	}
+	return fmt.Sprintf("Limits of %s set: %s.", what, describeLimits(t.params)), nil
+}
+
+func prepareDeleteLimits(ctx context.Context, p *Panel, t *actionTarget) error {
+	if t.req.Action == "delete_bucket_limits" {
+		if err := p.checkBucketOwner(ctx, t); err != nil {
+			return err
+		}
+	}
+	limitType, err := validateLimitType(strings.TrimSpace(t.req.Params["limit_type"]))
+	if err != nil {
+		return err
+	}
+	t.params["limit_type"] = limitType
+	return nil
+}
+
+func confirmDeleteLimits(t *actionTarget) (string, string) {
+	which := "all limits"
+	if lt := t.params["limit_type"]; lt != "" {
+		which = "the " + lt + " limits"
+	}
+	if b := t.params["bucket"]; b != "" {
+		return "delete bucket limits", fmt.Sprintf("Delete %s of bucket %s? The bucket becomes unlimited for them.", which, b)
+	}
+	return "delete user limits", fmt.Sprintf("Delete %s of S3 user %s? The user becomes unlimited for them.", which, t.identity.Email)
+}
+
+func runDeleteLimits(ctx context.Context, p *Panel, t *actionTarget) (string, error) {
+	target, what := p.limitTarget(t)
+	if err := p.opts.Gateway.DeleteLimits(ctx, target, t.params["limit_type"]); err != nil {
+		return "", p.opts.Provisioner.gatewayError(err, "delete the limits of %s", what)
+	}
+	return fmt.Sprintf("Limits of %s deleted.", what), nil
+}
+
+func (p *Panel) limitTarget(t *actionTarget) (ostor.Target, string) {
+	if b := t.params["bucket"]; b != "" {
+		return ostor.BucketTarget(b), "bucket " + b
+	}
+	return ostor.UserTarget(t.userRef()), "S3 user " + t.identity.Email
+}
+
+// checkBucketOwner validates the bucket parameter and checks that the service's S3 user owns the
+// bucket, so an admin on one client's page cannot change another client's bucket.
+func (p *Panel) checkBucketOwner(ctx context.Context, t *actionTarget) error {
+	name := t.req.Params["bucket"]
+	if err := validateBucketName(name); err != nil {
+		return err
+	}
+	buckets, err := p.opts.Gateway.ListUserBuckets(ctx, t.userRef())
+	if err != nil {
+		return p.opts.Provisioner.gatewayError(err, "list the buckets of S3 user %s", t.identity.Email)
+	}
+	for _, b := range buckets {
+		if b.Name == name {
+			t.params["bucket"] = name
+			return nil
+		}
+	}
+	return invalidInput("bucket", "bucket %q is not owned by S3 user %s of service %d; pick one of the service's buckets", name, t.identity.Email, t.service.ID)
+}
+
+func prepareUsageObject(_ context.Context, _ *Panel, t *actionTarget) error {
+	name := t.req.Params["object"]
+	if err := validateUsageObjectName(name); err != nil {
+		return err
+	}
+	t.params["object"] = name
+	return nil
+}
+
+func runDeleteUsageObject(ctx context.Context, p *Panel, t *actionTarget) (string, error) {
+	name := t.params["object"]
+	err := p.opts.Gateway.DeleteUsage(ctx, name)
+	switch {
+	case errors.Is(err, ostor.ErrNotFound):
+		return fmt.Sprintf("Statistics object %s was already deleted.", name), nil
+	case err != nil:
+		return "", p.opts.Provisioner.gatewayError(err, "delete statistics object %s", name)
+	}
+	return fmt.Sprintf("Statistics object %s deleted.", name), nil
+}
+
+func describeLimits(params map[string]string) string {
+	var parts []string
+	for _, f := range limitFields {
+		if v, ok := params[f.field]; ok {
+			parts = append(parts, f.limit+" "+f.resource+" = "+v)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
