@@ -70,6 +70,9 @@ const DefaultPanelDeadline = 4 * time.Second
 // maxGatewayReads bounds the gateway requests one panel view runs at the same time.
 const maxGatewayReads = 8
 
+// maxBucketLimitReads bounds the bucket limit reads of one service that run at the same time.
+const maxBucketLimitReads = 4
+
 // Panel renders the S3 panel of the WHMCS client summary page and runs its actions.
 type Panel struct {
 	log  *zap.Logger
@@ -253,12 +256,15 @@ func (p *Panel) gatherService(ctx, gctx context.Context, sp *servicePanel, run f
 		sort.Slice(buckets, func(i, j int) bool { return buckets[i].Name < buckets[j].Name })
 		sp.Buckets = make([]bucketPanel, len(buckets))
 		var inner sync.WaitGroup
+		// The bucket reads have their own small bound instead of the view's slots, so a client
+		// with many buckets neither floods the gateway nor starves the other services' reads.
+		bucketSlots := make(chan struct{}, maxBucketLimitReads)
 		for i := range buckets {
 			sp.Buckets[i].Bucket = buckets[i]
 			bp := &sp.Buckets[i]
-			// The bucket reads run inside this goroutine's slot, so a client with many
-			// buckets cannot take every slot from the other services.
 			inner.Go(func() {
+				bucketSlots <- struct{}{}
+				defer func() { <-bucketSlots }()
 				limits, err := p.opts.Gateway.GetLimits(gctx, ostor.BucketTarget(bp.Bucket.Name))
 				if err != nil {
 					bp.LimitsErr = p.readError(gctx, err, "read the bucket limits")
