@@ -31,14 +31,23 @@ type PanelGateway interface {
 
 // UsageDay is the usage of one service on one UTC day.
 type UsageDay struct {
-	Day         time.Time // midnight UTC
-	StoredBytes int64     // bytes stored at the end of the day
-	Uploaded    int64     // bytes
-	Downloaded  int64     // bytes
-	Requests    int64     // put, get, list and other requests together
+	Day time.Time // midnight UTC
+	// StoredBytes is the bytes stored at the day's last measurement, nil when storage was not
+	// measured that day.
+	StoredBytes *uint64
+	Uploaded    uint64 // bytes
+	Downloaded  uint64 // bytes
+	Put         uint64 // requests
+	Get         uint64
+	List        uint64
+	Other       uint64
 }
 
-// UsageHistory returns the daily usage the bridge has counted for a service, newest day first.
+// Requests returns the day's requests of every kind together.
+func (d UsageDay) Requests() uint64 { return d.Put + d.Get + d.List + d.Other }
+
+// UsageHistory returns the daily usage the bridge has counted for a service, in any order; the
+// panel shows the newest day first.
 type UsageHistory interface {
 	RecentUsage(ctx context.Context, serviceID int64, days int) ([]UsageDay, error)
 }
@@ -215,6 +224,7 @@ func (p *Panel) gatherService(ctx, gctx context.Context, sp *servicePanel, run f
 				sp.UsageErr = "the usage history could not be read; see the daemon log"
 				return
 			}
+			sort.Slice(days, func(i, j int) bool { return days[i].Day.After(days[j].Day) })
 			sp.Usage = days
 		})
 	}

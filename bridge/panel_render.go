@@ -21,6 +21,8 @@ const addonURL = "addonmodules.php?module=ostorbridge"
 var panelTemplates = template.Must(template.New("panel").Funcs(template.FuncMap{
 	"limit":       formatLimit,
 	"bytes":       formatBytes,
+	"ubytes":      formatUnsignedBytes,
+	"storedBytes": formatStoredBytes,
 	"date":        formatDate,
 	"button":      newActionButton,
 	"limitForm":   newLimitForm,
@@ -166,16 +168,32 @@ func formatLimit(v float64) string {
 
 // formatBytes prints a byte count with binary units.
 func formatBytes(n int64) string {
+	if n < 0 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return formatUnsignedBytes(uint64(n))
+}
+
+// formatUnsignedBytes prints a uint64 byte count, as usage counters are, with binary units.
+func formatUnsignedBytes(n uint64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
 	}
-	div, exp := int64(unit), 0
+	div, exp := uint64(unit), 0
 	for m := n / unit; m >= unit && exp < 5; m /= unit {
 		div *= unit
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// formatStoredBytes prints a day's stored bytes, or that storage was not measured that day.
+func formatStoredBytes(n *uint64) string {
+	if n == nil {
+		return "not measured"
+	}
+	return formatUnsignedBytes(*n)
 }
 
 func formatDate(t time.Time, raw string) string {

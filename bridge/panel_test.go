@@ -76,16 +76,22 @@ func TestPanelSummaryUsageSection(t *testing.T) {
 	client, service := h.addService(t, "rita@example.com", product)
 	h.create(t, service)
 
-	day := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
-	page, err := newTestPanel(t, h, fixedUsage{days: []UsageDay{{Day: day, StoredBytes: 3 << 30, Uploaded: 5 << 20, Requests: 42}}}).
-		Summary(t.Context(), SummaryRequest{ClientID: client, AdminID: 1})
+	stored := uint64(3 << 30)
+	days := []UsageDay{
+		{Day: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), Uploaded: 1 << 10, Get: 1},
+		{Day: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), StoredBytes: &stored, Uploaded: 5 << 20, Put: 40, Get: 2},
+	}
+	page, err := newTestPanel(t, h, fixedUsage{days: days}).Summary(t.Context(), SummaryRequest{ClientID: client, AdminID: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"2026-12-03", "3.0 GiB", "5.0 MiB", ">42<"} {
+	for _, want := range []string{"3.0 GiB", "5.0 MiB", ">42<", "not measured"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("usage section lacks %q", want)
 		}
+	}
+	if newer, older := strings.Index(page, "2026-12-03"), strings.Index(page, "2026-12-02"); newer < 0 || older < 0 || newer > older {
+		t.Errorf("usage days at %d (12-03) and %d (12-02), want both with the newest first", newer, older)
 	}
 
 	page, err = newTestPanel(t, h, fixedUsage{err: errors.New("table missing")}).Summary(t.Context(), SummaryRequest{ClientID: client, AdminID: 1})
@@ -132,11 +138,17 @@ func TestValidateUsageObjectName(t *testing.T) {
 }
 
 func TestFormatBytesAndLimit(t *testing.T) {
-	cases := map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536 * 1024: "1.5 MiB", 5 << 40: "5.0 TiB"}
+	cases := map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536 * 1024: "1.5 MiB", 5 << 40: "5.0 TiB", -1: "-1 B"}
 	for n, want := range cases {
 		if got := formatBytes(n); got != want {
 			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
 		}
+	}
+	if got := formatUnsignedBytes(1 << 63); got != "8.0 EiB" {
+		t.Errorf("formatUnsignedBytes(2^63) = %q", got)
+	}
+	if got := formatStoredBytes(nil); got != "not measured" {
+		t.Errorf("formatStoredBytes(nil) = %q", got)
 	}
 	if got := formatLimit(0); got != "unlimited" {
 		t.Errorf("formatLimit(0) = %q", got)
