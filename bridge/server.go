@@ -30,6 +30,7 @@ type ServerOptions struct {
 	Now          func() time.Time
 	Provisioner  *Provisioner
 	Checker      Checker // runs System.Check; nil reports only the daemon itself
+	Usage        *Usage  // serves the Usage methods; nil makes them fail with CodeConflict
 }
 
 // Checker tests the daemon's dependencies for System.Check.
@@ -88,6 +89,7 @@ func NewHandler(opts ServerOptions) (*Handler, error) {
 	services := map[string]any{
 		"Service": &ServiceAPI{p: opts.Provisioner},
 		"System":  &SystemAPI{checker: opts.Checker},
+		"Usage":   &UsageAPI{u: opts.Usage},
 	}
 	for name, receiver := range services {
 		if err := h.register(receiver, name); err != nil {

@@ -19,6 +19,7 @@ type Config struct {
 	Gateway      GatewayConfig      `toml:"gateway"`
 	Provisioning ProvisioningConfig `toml:"provisioning"`
 	Notes        NotesConfig        `toml:"notes"`
+	Usage        UsageConfig        `toml:"usage"`
 	Log          LogConfig          `toml:"log"`
 }
 
@@ -94,7 +95,8 @@ func defaultConfig() Config {
 			AdoptExistingUsers: true,
 			LockWait:           Duration{10 * time.Second},
 		},
-		Log: LogConfig{Level: "info", Format: "json"},
+		Usage: defaultUsageConfig(),
+		Log:   LogConfig{Level: "info", Format: "json"},
 	}
 }
 
@@ -180,6 +182,7 @@ func (c Config) validate(withRPC bool) error {
 	if c.RPC.CallTimeout.Duration <= 0 || c.RPC.MaxClockSkew.Duration <= 0 || c.Gateway.Timeout.Duration <= 0 || c.Provisioning.LockWait.Duration <= 0 {
 		add("rpc.call_timeout, rpc.max_clock_skew, gateway.timeout and provisioning.lock_wait must be positive durations")
 	}
+	problems = append(problems, c.Usage.problems()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -20,6 +20,7 @@ Commands:
   check     test the WHMCS database and the S3 gateway with the daemon's config
   config    print the effective configuration with secrets redacted
   user      show an S3 user on the gateway (--email or --id), without secrets
+  usage     collect usage statistics, write usage into WHMCS, show daily usage
   version   print the version
 
 Every command takes --config FILE (default /etc/ostor-bridge/ostor-bridge.toml).
@@ -51,6 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		"check":   cmdCheck,
 		"config":  cmdConfig,
 		"user":    cmdUser,
+		"usage":   cmdUsage,
 		"version": cmdVersion,
 	}
 	f, ok := commands[cmd]

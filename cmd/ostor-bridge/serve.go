@@ -74,6 +74,10 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
+	usage, err := newUsage(cfg.Usage, log, store, gw, nil)
+	if err != nil {
+		return err
+	}
 	handler, err := bridge.NewHandler(bridge.ServerOptions{
 		Log:          log,
 		Secret:       []byte(cfg.RPC.Secret),
@@ -81,6 +85,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		CallTimeout:  cfg.RPC.CallTimeout.Duration,
 		Provisioner:  prov,
 		Checker:      &bridge.DependencyChecker{Log: log, Store: store, Gateway: gw},
+		Usage:        usage,
 	})
 	if err != nil {
 		return err
@@ -104,6 +109,18 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	scheduleCtx, stopSchedule := context.WithCancel(ctx)
+	scheduleDone := make(chan struct{})
+	go func() {
+		defer close(scheduleDone)
+		if cfg.Usage.Interval.Duration > 0 {
+			runUsageSchedule(scheduleCtx, log, usage, cfg.Usage.Interval.Duration)
+		}
+	}()
+	defer func() {
+		stopSchedule()
+		<-scheduleDone
+	}()
 	log.Info("serving", zap.String("address", listenerName(ln)), zap.String("version", bridge.Version))
 	fmt.Fprintf(stdout, "ostor-bridge listening on %s\n", listenerName(ln))
 
