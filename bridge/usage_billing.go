@@ -238,4 +238,3 @@ func (u *Usage) recordStorage(ctx context.Context, storage map[string]uint64, as
 	}
 	return u.opts.Store.RecordStorage(ctx, u.opts.Now(), entries)
 }
-
