@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/ostor-bridge/ostor-bridge/whmcs"
 )
 
@@ -56,12 +58,13 @@ type UsageUpdateReply struct {
 
 // Update is WHMCS UsageUpdate: it collects new usage statistics and writes
 // the usage columns of every managed service.
-func (a *UsageAPI) Update(r *http.Request, _ *UsageUpdateArgs, reply *UsageUpdateReply) error {
+func (a *UsageAPI) Update(r *http.Request, args *UsageUpdateArgs, reply *UsageUpdateReply) error {
 	if a.u == nil {
 		return usageDisabled()
 	}
 	summary, err := a.u.Update(r.Context())
 	if err != nil {
+		a.u.log.Error("usage update failed", zap.Int64("server_id", int64(args.ServerID)), zap.Error(err))
 		return err
 	}
 	*reply = UsageUpdateReply{

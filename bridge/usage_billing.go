@@ -162,7 +162,7 @@ func (u *Usage) Update(ctx context.Context) (UpdateSummary, error) {
 }
 
 func (u *Usage) updateService(ctx context.Context, svc whmcs.BillingService, storageBytes uint64, now time.Time) (ServiceUsage, error) {
-	start, end := BillingPeriod(svc.BillingCycle, svc.NextDueDate, now)
+	start, end := BillingPeriod(svc.BillingCycle, svc.NextDue(), now)
 	totals, err := u.opts.Store.UsageTotals(ctx, svc.ServiceID, start, end)
 	if err != nil {
 		return ServiceUsage{}, err

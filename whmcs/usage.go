@@ -89,12 +89,21 @@ type UsageFilter struct {
 
 // BillingService is a managed service whose usage goes into tblhosting.
 type BillingService struct {
-	ServiceID    int64     `db:"service_id"`
-	UserID       string    `db:"s3_user_id"`
-	Status       string    `db:"domainstatus"`
-	BillingCycle string    `db:"billingcycle"`
-	NextDueDate  time.Time `db:"nextduedate"` // zero when unset
-	RegDate      time.Time `db:"regdate"`     // zero when unset
+	ServiceID    int64  `db:"service_id"`
+	UserID       string `db:"s3_user_id"`
+	Status       string `db:"domainstatus"`
+	BillingCycle string `db:"billingcycle"`
+	NextDueDate  string `db:"nextduedate"` // YYYY-MM-DD, or "" or "0000-00-00" when unset
+}
+
+// NextDue returns NextDueDate as a UTC date, or the zero time when it is
+// unset or invalid.
+func (b BillingService) NextDue() time.Time {
+	d, err := time.Parse(time.DateOnly, b.NextDueDate)
+	if err != nil {
+		return time.Time{}
+	}
+	return d
 }
 
 // HostingUsage are the usage columns of a tblhosting row, in MB as WHMCS
@@ -153,8 +162,7 @@ GROUP BY s3_user_id`
 
 	selectBillingServices = `SELECT i.service_id, i.s3_user_id, h.domainstatus,
 	COALESCE(h.billingcycle, '') AS billingcycle,
-	COALESCE(h.nextduedate, '0000-00-00') AS nextduedate,
-	COALESCE(h.regdate, '0000-00-00') AS regdate
+	COALESCE(DATE_FORMAT(h.nextduedate, '%Y-%m-%d'), '') AS nextduedate
 FROM mod_ostorbridge_identities i
 JOIN tblhosting h ON h.id = i.service_id
 WHERE h.domainstatus IN ('Active', 'Suspended')
