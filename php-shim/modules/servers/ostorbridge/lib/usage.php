@@ -34,3 +34,13 @@ function ostorbridge_UsageUpdate(array $params)
         return $message;
     });
 }
+
+/**
+ * Returns the usage-billing metric provider (WHMCS 7.9+). The provider class needs WHMCS's
+ * usage-billing classes, so it is loaded only here, where WHMCS has them.
+ */
+function ostorbridge_MetricProvider(array $params)
+{
+    require_once __DIR__ . '/UsageMetricsProvider.php';
+    return new \OstorBridge\UsageMetricsProvider($params);
+}
