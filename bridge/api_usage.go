@@ -15,12 +15,11 @@ import (
 // UsageAPI is the RPC service "Usage": usage collection for WHMCS's
 // UsageUpdate and figures for its usage-billing metrics.
 type UsageAPI struct {
-	u *Usage // nil when the daemon runs without usage settings
+	u *Usage // nil when ServerOptions.Usage was not set
 }
 
 // ServiceIDParam is a WHMCS service id sent as a JSON number or as a string
-// of digits: PHP hands ids to modules as either, depending on where WHMCS
-// read them.
+// of digits, because values in WHMCS's PHP arrays can be either.
 type ServiceIDParam int64
 
 func (p *ServiceIDParam) UnmarshalJSON(data []byte) error {

@@ -127,8 +127,8 @@ func (u *Usage) lock(ctx context.Context) (func(), error) {
 // Collect reads every statistics object the gateway lists and stores its
 // counters exactly once. An object that fails is logged, counted in
 // Failed and left on the gateway for the next run. Collect returns an
-// error only when it cannot go on at all: the database or the list
-// request fails, or ctx ends.
+// error when it cannot continue: a list request or a database read
+// fails, or ctx ends.
 func (u *Usage) Collect(ctx context.Context) (CollectSummary, error) {
 	unlock, err := u.lock(ctx)
 	if err != nil {

@@ -73,7 +73,7 @@ func utcDate(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// ServiceUsage is what Update wrote for one service.
+// ServiceUsage is the usage that Update wrote for one service.
 type ServiceUsage struct {
 	ServiceID       int64  `json:"service_id"`
 	StorageBytes    uint64 `json:"storage_bytes"`
@@ -188,8 +188,8 @@ func (u *Usage) updateService(ctx context.Context, svc whmcs.BillingService, sto
 		BandwidthMB:     BytesToMB(bandwidth),
 	}
 	// TODO: write disklimit from the user's quota once the unit of the
-	// quota size reported by ostor-quotas is confirmed; until then the
-	// limit columns keep what WHMCS holds.
+	// quota size that ostor-quotas reports is confirmed. Until then the
+	// limit columns keep the values WHMCS has.
 	err = u.opts.Store.UpdateHostingUsage(ctx, svc.ServiceID, whmcs.HostingUsage{DiskMB: su.DiskMB, BandwidthMB: su.BandwidthMB})
 	return su, err
 }

@@ -95,8 +95,8 @@ func (c *Client) streamAttempt(ctx context.Context, op, method string, q *query,
 	return newAPIError(op, method, resp), httpResp.StatusCode < 500
 }
 
-// readRecorder remembers the first read error of the body, so that a
-// connection failure mid-body is told apart from malformed JSON.
+// readRecorder keeps the first read error of the body, so that a
+// connection failure mid-body is reported as such and not as malformed JSON.
 type readRecorder struct {
 	r   io.Reader
 	err error
@@ -110,8 +110,9 @@ func (rr *readRecorder) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// usageStreamError is returned by fn-less failures inside readUsageObject,
-// to tell them apart from errors of fn, which are returned unwrapped.
+// usageStreamError wraps an error of the item callback while the decoder
+// unwinds, so that readUsageObject returns it unchanged instead of as a
+// decode error.
 type usageStreamError struct{ err error }
 
 func (e usageStreamError) Error() string { return e.err.Error() }

@@ -407,8 +407,8 @@ type ServiceMetrics struct {
 }
 
 // selectServiceMetrics reads storage and traffic per managed service. The
-// first two placeholders select every service (0) or one, the next two are
-// the traffic days [from, to).
+// first four placeholders are the traffic days [from, to), twice, and the
+// last two select every service (0) or one.
 const selectServiceMetrics = `SELECT i.service_id,
 	COALESCE(h.domain, '') AS domain, COALESCE(h.username, '') AS username,
 	COALESCE((SELECT CAST(SUM(d.storage_bytes) AS UNSIGNED)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -297,10 +296,7 @@ func cmdUsageShow(ctx context.Context, fs *flag.FlagSet, args []string, stdout i
 	store := whmcs.NewStore(zap.NewNop(), db)
 	rows, err := store.UsageHistory(ctx, whmcs.UsageFilter{ServiceID: *service, Days: *days, Today: time.Now()})
 	if err != nil {
-		if errors.Is(err, whmcs.ErrNotFound) {
-			return fmt.Errorf("%w; run ostor-bridge migrate first", err)
-		}
-		return err
+		return fmt.Errorf("%w (run ostor-bridge migrate if the usage tables are missing)", err)
 	}
 	return writeUsageHistory(stdout, *format, rows)
 }
