@@ -18,8 +18,8 @@ import (
 // benchmark itself holds no whole body.
 type usageBody struct {
 	items, users, next int
-	buf              []byte
-	done             bool
+	buf                []byte
+	done               bool
 }
 
 func newUsageBody(items, users int) *usageBody {
