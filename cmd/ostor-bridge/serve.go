@@ -74,7 +74,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	usage, err := newUsage(cfg.Usage, log, store, gw, nil)
+	usageBilling, err := newUsage(cfg.Usage, log, store, gw, nil)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		CallTimeout:  cfg.RPC.CallTimeout.Duration,
 		Provisioner:  prov,
 		Checker:      &bridge.DependencyChecker{Log: log, Store: store, Gateway: gw},
-		Usage:        usage,
+		Usage:        usageBilling,
 	})
 	if err != nil {
 		return err
@@ -114,7 +114,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	go func() {
 		defer close(scheduleDone)
 		if cfg.Usage.Interval.Duration > 0 {
-			runUsageSchedule(scheduleCtx, log, usage, cfg.Usage.Interval.Duration)
+			runUsageSchedule(scheduleCtx, log, usageBilling, cfg.Usage.Interval.Duration)
 		}
 	}()
 	defer func() {

@@ -67,7 +67,7 @@ func newUsage(cfg UsageConfig, log *zap.Logger, store *whmcs.Store, gw bridge.Us
 
 // runUsageSchedule runs Usage.Update every interval until ctx ends. A run
 // that fails is logged, and the next one starts on schedule.
-func runUsageSchedule(ctx context.Context, log *zap.Logger, usage *bridge.Usage, interval time.Duration) {
+func runUsageSchedule(ctx context.Context, log *zap.Logger, usageBilling *bridge.Usage, interval time.Duration) {
 	log = log.With(zap.String("component", "usage-schedule"))
 	log.Info("scheduled usage updates started", zap.Duration("interval", interval))
 	ticker := time.NewTicker(interval)
@@ -81,7 +81,7 @@ func runUsageSchedule(ctx context.Context, log *zap.Logger, usage *bridge.Usage,
 		}
 		// A run may use one interval at most, so runs never pile up.
 		runCtx, cancel := context.WithTimeout(ctx, interval)
-		if _, err := usage.Update(runCtx); err != nil && ctx.Err() == nil {
+		if _, err := usageBilling.Update(runCtx); err != nil && ctx.Err() == nil {
 			log.Error("scheduled usage update failed; retrying at the next interval", zap.Error(err))
 		}
 		cancel()
@@ -150,7 +150,7 @@ func cmdUsageRun(ctx context.Context, fs *flag.FlagSet, sub string, args []strin
 	}
 
 	progress := newProgressPrinter(fs.Output(), *every, *interval)
-	usage, err := newUsage(cfg.Usage, log, whmcs.NewStore(log.With(zap.String("component", "store")), db), gw, progress.report)
+	usageBilling, err := newUsage(cfg.Usage, log, whmcs.NewStore(log.With(zap.String("component", "store")), db), gw, progress.report)
 	if err != nil {
 		return err
 	}
@@ -158,11 +158,11 @@ func cmdUsageRun(ctx context.Context, fs *flag.FlagSet, sub string, args []strin
 	var result any
 	var collect bridge.CollectSummary
 	if sub == "collect" {
-		collect, err = usage.Collect(ctx)
+		collect, err = usageBilling.Collect(ctx)
 		result = collect
 	} else {
 		var update bridge.UpdateSummary
-		update, err = usage.Update(ctx)
+		update, err = usageBilling.Update(ctx)
 		collect, result = update.Collect, update
 	}
 	progress.finish(collect)

@@ -214,3 +214,20 @@ func TestUsageUpdateThroughModule(t *testing.T) {
 		t.Errorf("after UsageUpdate diskusage = %d MB, lastupdate %v; want 10 MB and a time", row.DiskUsage, row.LastUpdate)
 	}
 }
+
+func TestUsageScheduleWritesColumns(t *testing.T) {
+	s := startStack(t, stackOptions{configure: func(c *Config) { c.Usage.Interval = Duration{200 * time.Millisecond} }})
+	service, user := s.createService(t, "schedule@example.com")
+	s.Gateway.AddBucket(user, "schedule-data", 3<<20)
+
+	deadline := time.Now().Add(30 * time.Second)
+	for readHostingUsage(t, s.DB, service).DiskUsage != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("diskusage of service %d is %d MB 30s after start, want 3 from a scheduled run", service, readHostingUsage(t, s.DB, service).DiskUsage)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(s.logs.String(), "scheduled usage updates started") {
+		t.Errorf("daemon log does not show the usage schedule starting")
+	}
+}
