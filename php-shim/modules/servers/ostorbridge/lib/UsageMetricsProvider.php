@@ -66,8 +66,8 @@ final class UsageMetricsProvider implements ProviderInterface
      * Returns the value WHMCS identifies a service's tenant by: the service's domain, or its
      * username when the domain is empty, or else the service id.
      *
-     * NOTE: WHMCS documents the key as "the tenant"; a documentation report says it is the
-     * domain unless the module names another field, which is not confirmed.
+     * NOTE: WHMCS's documentation calls the key "tenant id" without naming the service field
+     * it comes from. Domain first is an unconfirmed guess that follows third-party reports.
      */
     public static function tenantKey(array $service): string
     {

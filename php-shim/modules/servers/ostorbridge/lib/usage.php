@@ -2,7 +2,7 @@
 /**
  * Usage functions of the ostor-bridge server module. The daemon collects the gateway's usage
  * statistics and writes diskusage, bwusage and lastupdate of every managed service into
- * tblhosting itself; this file only asks it to do so.
+ * tblhosting itself. Each function here sends one RPC and converts the reply.
  */
 
 if (!defined('WHMCS') && !defined('OSTORBRIDGE_TESTING')) {
