@@ -122,6 +122,8 @@ func classify(err error) *Error {
 		return newError(CodeGatewayDown, err, "the operation did not finish within the daemon's call timeout; it is safe to retry")
 	case errors.Is(err, ostor.ErrOutcomeUnknown):
 		return newError(CodeOutcomeUnknown, err, "the S3 gateway did not respond to a change request; the daemon will check the gateway's state on retry, so retrying is safe")
+	case errors.Is(err, ostor.ErrProfileMismatch):
+		return newError(CodeGatewayReject, err, "the S3 gateway rejected the request in a way that suggests gateway.profile does not match the gateway's release: set gateway.profile to as2, vhi or vhi63 to match it")
 	case errors.Is(err, ostor.ErrSignatureRejected):
 		return newError(CodeGatewayReject, err, "the S3 gateway rejected the daemon's credentials; check gateway.access_key_id and the secret key in the daemon's config")
 	case errors.Is(err, ostor.ErrTimeSkew):

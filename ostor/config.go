@@ -43,8 +43,10 @@ type Config struct {
 	// CAFile is an optional PEM bundle that replaces the system roots for the
 	// gateway's TLS certificate. It cannot be combined with HTTPClient.
 	CAFile string
-	// Timeout bounds each attempt, including reading the body. Zero means
-	// DefaultTimeout.
+	// Timeout bounds one operation call: every attempt, the backoff waits
+	// between read retries and reading the body share this deadline. An
+	// operation that sends several requests, such as SetLimits with several
+	// values, applies it to each request. Zero means DefaultTimeout.
 	Timeout time.Duration
 	// HTTPClient sends the requests. Nil means one pooled keep-alive
 	// http.Client that does not follow redirects.

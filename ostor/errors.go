@@ -24,7 +24,8 @@ var (
 	// ErrUserOwnsBuckets: the user still owns buckets, so it cannot be deleted.
 	ErrUserOwnsBuckets = errors.New("ostor: user owns buckets")
 	// ErrSignatureRejected: the gateway answered 403 (unknown access key,
-	// signature mismatch or access denied).
+	// signature mismatch or access denied), unless the reply matches
+	// ErrProfileMismatch.
 	ErrSignatureRejected = errors.New("ostor: request signature rejected")
 	// ErrTimeSkew: the gateway rejected the Date header as too far from its
 	// clock. It also matches ErrSignatureRejected.
@@ -38,6 +39,12 @@ var (
 	// ErrInvalidArgument: the caller passed an invalid argument. No request
 	// was sent.
 	ErrInvalidArgument = errors.New("ostor: invalid argument")
+	// ErrProfileMismatch: the gateway rejected the request in a way that
+	// suggests it runs another release than Config.Profile describes. It
+	// responded with 405 (the profile uses another HTTP method for the
+	// operation), or with 403 about the x-amz-content-sha256 header that only
+	// the vhi63 profile signs.
+	ErrProfileMismatch = errors.New("ostor: request does not match the gateway's release")
 	// ErrNotSupported: the configured profile does not support the
 	// operation. No request was sent.
 	ErrNotSupported = errors.New("ostor: not supported by profile")
@@ -59,6 +66,7 @@ type APIError struct {
 	RequestID string // x-amz-request-id response header, if any
 	Code      string // <Code> of an S3 XML error body, if any
 	Message   string // X-Amz-Err-Message header, <Message>, or a truncated body of other services
+	Profile   string // name of the client's profile, e.g. "vhi63"
 }
 
 func (e *APIError) Error() string {
@@ -73,7 +81,30 @@ func (e *APIError) Error() string {
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
 	}
+	if e.profileMismatch() {
+		fmt.Fprintf(&b, "; the gateway may run another release than profile %q describes: check Config.Profile (one of %s)",
+			e.Profile, strings.Join(ProfileNames(), ", "))
+	}
 	return b.String()
+}
+
+// profileMismatch reports whether the response suggests that the client's
+// profile does not match the gateway's release.
+//
+// NOTE: the vendor documents neither reply. The 405 and the 403 naming
+// x-amz-content-sha256 are what package ostortest sends. A live gateway may
+// respond to a wrong method with 400, or to a missing signed header with a
+// plain SignatureDoesNotMatch, which match ErrBadRequest or
+// ErrSignatureRejected instead.
+func (e *APIError) profileMismatch() bool {
+	switch e.Status {
+	case http.StatusMethodNotAllowed:
+		return true
+	case http.StatusForbidden:
+		text := strings.ToLower(e.Code + " " + e.Message)
+		return strings.Contains(text, "content-sha256")
+	}
+	return false
 }
 
 // Is maps the response to the sentinel errors.
@@ -95,8 +126,10 @@ func (e *APIError) Is(target error) bool {
 		return e.Status == http.StatusNotFound && strings.Contains(code, "accesskey")
 	case ErrBadRequest:
 		return e.Status == http.StatusBadRequest
+	case ErrProfileMismatch:
+		return e.profileMismatch()
 	case ErrSignatureRejected:
-		return e.Status == http.StatusForbidden
+		return e.Status == http.StatusForbidden && !e.profileMismatch()
 	case ErrTimeSkew:
 		return e.Status == http.StatusForbidden &&
 			(e.Code == codeTimeSkewed || strings.Contains(message, "skew"))
@@ -140,7 +173,62 @@ type ConfigError struct {
 }
 
 func (e *ConfigError) Error() string {
-	return fmt.Sprintf("ostor: invalid Config.%s: %s", e.Field, e.Reason)
+	return "ostor: " + e.Explain(func(field string) string { return "Config." + field })
+}
+
+// Explain returns the message with every Config field named by name, so a
+// program that reads its settings from a file can name its own keys:
+// "invalid gateway.endpoint: …" in place of "invalid Config.Endpoint: …".
+// Field names in Reason are renamed too, but text inside double quotes,
+// which quotes the rejected value, is left as it is.
+func (e *ConfigError) Explain(name func(field string) string) string {
+	return "invalid " + name(e.Field) + ": " + renameFields(e.Reason, name)
+}
+
+// configFields are the Config field names that a ConfigError's Reason may
+// mention.
+var configFields = map[string]bool{
+	"Endpoint": true, "AccessKeyID": true, "SecretAccessKey": true, "Profile": true,
+	"AllowInsecureHTTP": true, "CAFile": true, "Timeout": true, "HTTPClient": true,
+	"Now": true, "Methods": true, "ReadAttempts": true, "LimitSyntax": true, "RetryBackoff": true,
+}
+
+// renameFields replaces each whole word of text that is a Config field name,
+// outside "…" quotes (with backslash escapes as %q writes them), by name(word).
+func renameFields(text string, name func(string) string) string {
+	var b strings.Builder
+	inQuotes := false
+	for i := 0; i < len(text); {
+		c := text[i]
+		switch {
+		case inQuotes && c == '\\' && i+1 < len(text):
+			b.WriteString(text[i : i+2])
+			i += 2
+		case c == '"':
+			inQuotes = !inQuotes
+			b.WriteByte(c)
+			i++
+		case !inQuotes && isWordByte(c):
+			end := i
+			for end < len(text) && isWordByte(text[end]) {
+				end++
+			}
+			word := text[i:end]
+			if configFields[word] {
+				word = name(word)
+			}
+			b.WriteString(word)
+			i = end
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
 // invalidArgument returns an error that matches ErrInvalidArgument.

@@ -84,6 +84,12 @@ func TestAPIErrorIsMapping(t *testing.T) {
 			[]error{ErrUserOwnsBuckets}, []error{ErrUserExists}},
 		{"400 on delete naming buckets", &APIError{Op: OpUsersDelete, Status: 400, Message: "user has buckets"},
 			[]error{ErrUserOwnsBuckets, ErrBadRequest}, nil},
+		{"405 is a profile mismatch", &APIError{Op: OpUsersGenKey, Status: 405, Code: "MethodNotAllowed"},
+			[]error{ErrProfileMismatch}, []error{ErrSignatureRejected, ErrBadRequest}},
+		{"403 about the signed SHA-256 header", &APIError{Op: OpUsersGet, Status: 403, Code: "AccessDenied", Message: "missing x-amz-content-sha256 header"},
+			[]error{ErrProfileMismatch}, []error{ErrSignatureRejected}},
+		{"403 signature is no profile mismatch", &APIError{Op: OpUsersGet, Status: 403, Code: "SignatureDoesNotMatch"},
+			[]error{ErrSignatureRejected}, []error{ErrProfileMismatch}},
 		{"500", &APIError{Op: OpUsersList, Status: 500},
 			nil, []error{ErrNotFound, ErrBadRequest, ErrOutcomeUnknown, ErrSignatureRejected}},
 	}

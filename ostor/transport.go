@@ -58,6 +58,11 @@ func outcomeUnknown(cause error) error {
 // call sends one operation and returns its 2xx response. Reads sent with GET
 // are retried on transport errors and 5xx responses, up to c.readAttempts
 // attempts. Everything else is sent exactly once.
+//
+// c.timeout bounds the whole call: every attempt and every backoff wait share
+// one deadline, so a hung gateway costs at most c.timeout per call and never
+// c.readAttempts times as much. An attempt that used up the deadline is not
+// retried.
 func (c *Client) call(ctx context.Context, op string, q *query, body []byte) (*response, error) {
 	method, ok := c.profile.Methods[op]
 	if !ok {
@@ -69,16 +74,28 @@ func (c *Client) call(ctx context.Context, op string, q *query, body []byte) (*r
 		attempts = 1
 	}
 
+	parent := ctx
+	ctx, cancel := context.WithTimeout(parent, c.timeout)
+	defer cancel()
+	// transportError names the call's own deadline when it expired, because
+	// the bare "context deadline exceeded" does not say which limit applied.
+	transportError := func(err error) *TransportError {
+		if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
+			err = fmt.Errorf("no response within the timeout of %s, retries included: %w", c.timeout, err)
+		}
+		return &TransportError{Op: op, Method: method, Err: err}
+	}
+
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return nil, &TransportError{Op: op, Method: method, Err: err}
+			return nil, transportError(err)
 		}
 
 		resp, err := c.send(ctx, op, method, q, body)
 		var failure error
 		switch {
 		case err != nil:
-			failure = &TransportError{Op: op, Method: method, Err: err}
+			failure = transportError(err)
 			if write {
 				if sentNothing(err) {
 					return nil, failure
@@ -88,28 +105,30 @@ func (c *Client) call(ctx context.Context, op string, q *query, body []byte) (*r
 		case resp.status >= 200 && resp.status < 300:
 			return resp, nil
 		case resp.status >= 500:
-			failure = newAPIError(op, method, resp)
+			failure = c.apiError(op, method, resp)
 			if write {
 				return nil, outcomeUnknown(failure)
 			}
 		default:
-			return nil, newAPIError(op, method, resp)
+			return nil, c.apiError(op, method, resp)
 		}
 
 		if attempt >= attempts || ctx.Err() != nil {
 			return nil, failure
 		}
-		if err := sleepContext(ctx, c.backoff(attempt)); err != nil {
+		wait := c.backoff(attempt)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
+			return nil, failure
+		}
+		if err := sleepContext(ctx, wait); err != nil {
 			return nil, failure
 		}
 	}
 }
 
-// send performs one attempt, bounded by c.timeout including the body read.
+// send performs one attempt. ctx carries the deadline of the whole call,
+// which also bounds reading the body.
 func (c *Client) send(ctx context.Context, op, method string, q *query, body []byte) (*response, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-
 	httpResp, err := c.do(ctx, method, q, body)
 	if err != nil {
 		return nil, err
@@ -205,6 +224,14 @@ type s3Error struct {
 	Code      string   `xml:"Code"`
 	Message   string   `xml:"Message"`
 	RequestID string   `xml:"RequestId"`
+}
+
+// apiError builds the APIError of a response and records the client's
+// profile, which the message names when the profile may not match the gateway.
+func (c *Client) apiError(op, method string, resp *response) *APIError {
+	e := newAPIError(op, method, resp)
+	e.Profile = c.profile.Name
+	return e
 }
 
 // newAPIError reads the status, the X-Amz-Err-Message and x-amz-request-id

@@ -46,26 +46,34 @@ func ReadUsageObject(r io.Reader, name string, fn func(UsageItem) error) (UsageO
 
 // stream sends one read operation and hands a 2xx response to read, which
 // must consume the body. Transport errors and 5xx responses are retried up
-// to c.readAttempts attempts. Each attempt, including read, is bounded by
-// c.timeout.
+// to c.readAttempts attempts. As in call, c.timeout bounds the whole call:
+// every attempt, every backoff wait and the body read share one deadline.
 func (c *Client) stream(ctx context.Context, op string, q *query, read func(*http.Response) error) error {
 	method, ok := c.profile.Methods[op]
 	if !ok {
 		return fmt.Errorf("ostor: internal error: operation %q has no method", op)
 	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(parent, c.timeout)
+	defer cancel()
+
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
+				err = fmt.Errorf("no response within the timeout of %s, retries included: %w", c.timeout, err)
+			}
 			return &TransportError{Op: op, Method: method, Err: err}
 		}
 
 		failure, done := c.streamAttempt(ctx, op, method, q, read)
-		if done {
+		if done || attempt >= c.readAttempts || ctx.Err() != nil {
 			return failure
 		}
-		if attempt >= c.readAttempts || ctx.Err() != nil {
+		wait := c.backoff(attempt)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
 			return failure
 		}
-		if err := sleepContext(ctx, c.backoff(attempt)); err != nil {
+		if err := sleepContext(ctx, wait); err != nil {
 			return failure
 		}
 	}
@@ -74,9 +82,6 @@ func (c *Client) stream(ctx context.Context, op string, q *query, read func(*htt
 // streamAttempt makes one attempt of stream. done is false when the
 // failure may be retried.
 func (c *Client) streamAttempt(ctx context.Context, op, method string, q *query, read func(*http.Response) error) (failure error, done bool) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-
 	httpResp, err := c.do(ctx, method, q, nil)
 	if err != nil {
 		return &TransportError{Op: op, Method: method, Err: err}, false
@@ -92,7 +97,7 @@ func (c *Client) streamAttempt(ctx context.Context, op, method string, q *query,
 		return &TransportError{Op: op, Method: method, Err: fmt.Errorf("reading response body: %w", err)}, false
 	}
 	resp := &response{status: httpResp.StatusCode, header: httpResp.Header, contentType: httpResp.Header.Get("Content-Type"), body: data}
-	return newAPIError(op, method, resp), httpResp.StatusCode < 500
+	return c.apiError(op, method, resp), httpResp.StatusCode < 500
 }
 
 // readRecorder keeps the first read error of the body, so that a

@@ -79,6 +79,10 @@ WHERE id = ? AND state = 'pending'`
 SET state = 'failed', last_error = ?, updated_at = NOW()
 WHERE id = ? AND state = 'pending'`
 
+	recordOperationError = `UPDATE mod_ostorbridge_operations
+SET last_error = ?, updated_at = NOW()
+WHERE id = ? AND state = 'pending'`
+
 	selectOperationState = `SELECT state FROM mod_ostorbridge_operations WHERE id = ?`
 
 	selectPendingOperations = `SELECT ` + operationColumns + `
@@ -155,6 +159,38 @@ func (s *Store) FailOperation(ctx context.Context, opID int64, message string) e
 	return s.WithinTx(ctx, func(tx *sqlx.Tx) error {
 		return s.finishOperation(ctx, tx, opID, OperationFailed, failOperation, truncateText(message), opID)
 	})
+}
+
+// RecordOperationError stores message as the last error of a pending
+// operation and leaves it pending, for a failure whose outcome is open
+// (the next attempt or reconciliation resumes the operation). An operation
+// that is no longer pending returns an error naming its state, and an
+// unknown one an error wrapping ErrNotFound.
+func (s *Store) RecordOperationError(ctx context.Context, opID int64, message string) error {
+	action := fmt.Sprintf("record the error of operation %d", opID)
+
+	result, err := s.db.ExecContext(ctx, recordOperationError, truncateText(message), opID)
+	if err != nil {
+		return wrapDBError(action, err)
+	}
+	// Without CLIENT_FOUND_ROWS an UPDATE that changes nothing reports 0
+	// rows, so the same message stored twice also lands here.
+	if n, err := result.RowsAffected(); err == nil && n > 0 {
+		return nil
+	}
+
+	var state OperationState
+	err = s.db.GetContext(ctx, &state, selectOperationState, opID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: operation %w", action, ErrNotFound)
+	}
+	if err != nil {
+		return wrapDBError(action, err)
+	}
+	if state != OperationPending {
+		return fmt.Errorf("%s: the operation is already %s", action, state)
+	}
+	return nil
 }
 
 // finishOperation moves a pending operation to the state target with the

@@ -32,6 +32,10 @@ FROM mod_ostorbridge_keys
 WHERE service_id = ? AND revoked_at IS NULL
 ORDER BY created_at, access_key_id`
 
+	selectKey = `SELECT access_key_id, service_id, created_at, revoked_at
+FROM mod_ostorbridge_keys
+WHERE access_key_id = ?`
+
 	revokeKey = `UPDATE mod_ostorbridge_keys
 SET revoked_at = NOW()
 WHERE access_key_id = ? AND revoked_at IS NULL`
@@ -99,4 +103,23 @@ func (s *Store) MarkKeyRevoked(ctx context.Context, tx *sqlx.Tx, accessKeyID str
 		return wrapDBError(action, err)
 	}
 	return nil
+}
+
+// Key reads the record of one access key through q, revoked or not. An
+// unknown key returns an error wrapping ErrNotFound.
+func (s *Store) Key(ctx context.Context, q sqlx.QueryerContext, accessKeyID string) (AccessKey, error) {
+	var row struct {
+		AccessKeyID string       `db:"access_key_id"`
+		ServiceID   int64        `db:"service_id"`
+		CreatedAt   time.Time    `db:"created_at"`
+		RevokedAt   sql.NullTime `db:"revoked_at"`
+	}
+	if err := sqlx.GetContext(ctx, q, &row, selectKey, accessKeyID); err != nil {
+		return AccessKey{}, wrapDBError(fmt.Sprintf("read access key %q", accessKeyID), err)
+	}
+	key := AccessKey{AccessKeyID: row.AccessKeyID, ServiceID: row.ServiceID, CreatedAt: row.CreatedAt}
+	if row.RevokedAt.Valid {
+		key.RevokedAt = row.RevokedAt.Time
+	}
+	return key, nil
 }

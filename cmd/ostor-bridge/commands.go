@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -88,53 +87,6 @@ func okWord(ok bool) string {
 		return "ok"
 	}
 	return "FAILED"
-}
-
-// cmdUser prints one S3 user as the gateway reports it. Secret keys are never printed.
-func cmdUser(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
-	email := fs.String("email", "", "email of the S3 user")
-	id := fs.String("id", "", "UserId of the S3 user (16 hex digits)")
-	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	cfg, err := loadConfigFlags(fs, args, getenv)
-	if err != nil {
-		return err
-	}
-	if (*email == "") == (*id == "") {
-		fmt.Fprintln(fs.Output(), "give exactly one of --email or --id")
-		return errUsage
-	}
-	gw, err := ostor.New(cfg.Gateway.ostor())
-	if err != nil {
-		return fmt.Errorf("gateway settings: %w", err)
-	}
-	ref := ostor.ByID(*id)
-	if *email != "" {
-		ref = ostor.ByEmail(*email)
-	}
-	user, err := gw.GetUser(ctx, ref)
-	if err != nil {
-		return err
-	}
-
-	keyIDs := make([]string, 0, len(user.AccessKeys))
-	for _, k := range user.AccessKeys {
-		keyIDs = append(keyIDs, k.AccessKeyID)
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{
-			"email": user.Email, "user_id": user.ID, "state": user.State, "access_key_ids": keyIDs,
-		})
-	}
-	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(w, "Email\t%s\n", user.Email)
-	fmt.Fprintf(w, "UserId\t%s\n", user.ID)
-	fmt.Fprintf(w, "State\t%s\n", user.State)
-	for _, k := range keyIDs {
-		fmt.Fprintf(w, "Access key ID\t%s\n", k)
-	}
-	return w.Flush()
 }
 
 // whmcs converts the settings for the whmcs package. A socket, when set, wins over the address,

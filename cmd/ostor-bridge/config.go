@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/ostor-bridge/ostor-bridge/ostor"
 )
 
 // Config is the daemon's whole configuration, read once from a TOML file and then overridden by
@@ -19,6 +21,7 @@ type Config struct {
 	Gateway      GatewayConfig      `toml:"gateway"`
 	Provisioning ProvisioningConfig `toml:"provisioning"`
 	Notes        NotesConfig        `toml:"notes"`
+	Reconcile    ReconcileConfig    `toml:"reconcile"`
 	Usage        UsageConfig        `toml:"usage"`
 	Log          LogConfig          `toml:"log"`
 }
@@ -61,6 +64,11 @@ type NotesConfig struct {
 	Sticky        bool `toml:"sticky"`
 }
 
+type ReconcileConfig struct {
+	OnStart string   `toml:"on_start"` // off, report, resume or fix
+	Timeout Duration `toml:"timeout"`  // maximum duration of the start-up run
+}
+
 type LogConfig struct {
 	Level  string `toml:"level"`  // debug, info, warn, error
 	Format string `toml:"format"` // json or console
@@ -95,8 +103,10 @@ func defaultConfig() Config {
 			AdoptExistingUsers: true,
 			LockWait:           Duration{10 * time.Second},
 		},
-		Usage: defaultUsageConfig(),
-		Log:   LogConfig{Level: "info", Format: "json"},
+		Log: LogConfig{Level: "info", Format: "json"},
+
+		Reconcile: ReconcileConfig{OnStart: "resume", Timeout: Duration{5 * time.Minute}},
+		Usage:     defaultUsageConfig(),
 	}
 }
 
@@ -179,8 +189,25 @@ func (c Config) validate(withRPC bool) error {
 	if c.Gateway.SecretAccessKey == "" {
 		add("the gateway secret key is missing; set OSTOR_BRIDGE_GATEWAY_SECRET_KEY (or gateway.secret_access_key)")
 	}
+	if c.Gateway.Endpoint != "" && c.Gateway.AccessKeyID != "" && c.Gateway.SecretAccessKey != "" {
+		// ostor.New checks the gateway settings in depth and sends nothing.
+		var cfgErr *ostor.ConfigError
+		if _, err := ostor.New(c.Gateway.ostor()); errors.As(err, &cfgErr) {
+			add("%s", cfgErr.Explain(gatewaySettingName))
+		} else if err != nil {
+			add("gateway settings: %v", err)
+		}
+	}
 	if c.RPC.CallTimeout.Duration <= 0 || c.RPC.MaxClockSkew.Duration <= 0 || c.Gateway.Timeout.Duration <= 0 || c.Provisioning.LockWait.Duration <= 0 {
 		add("rpc.call_timeout, rpc.max_clock_skew, gateway.timeout and provisioning.lock_wait must be positive durations")
+	}
+	switch c.Reconcile.OnStart {
+	case "off", "report", "resume", "fix":
+	default:
+		add("reconcile.on_start is %q; use off, report, resume or fix", c.Reconcile.OnStart)
+	}
+	if c.Reconcile.Timeout.Duration <= 0 {
+		add("reconcile.timeout must be a positive duration, e.g. \"5m\"")
 	}
 	problems = append(problems, c.Usage.problems()...)
 	switch c.Log.Level {
@@ -197,6 +224,25 @@ func (c Config) validate(withRPC bool) error {
 		return errors.New("invalid configuration:\n  - " + strings.Join(problems, "\n  - "))
 	}
 	return nil
+}
+
+// gatewaySettingName returns the TOML key of an ostor.Config field, so that
+// errors from ostor.New name the setting an operator edits.
+func gatewaySettingName(field string) string {
+	names := map[string]string{
+		"Endpoint":          "gateway.endpoint",
+		"AccessKeyID":       "gateway.access_key_id",
+		"SecretAccessKey":   "gateway.secret_access_key",
+		"Profile":           "gateway.profile",
+		"AllowInsecureHTTP": "gateway.allow_insecure_http",
+		"CAFile":            "gateway.ca_file",
+		"Timeout":           "gateway.timeout",
+		"Methods":           "gateway.methods",
+	}
+	if name, ok := names[field]; ok {
+		return name
+	}
+	return "gateway setting " + field
 }
 
 // Redacted returns a copy with every secret replaced, for printing.

@@ -145,3 +145,39 @@ func TestOperatorCommandsNeedNoRPCSecret(t *testing.T) {
 		t.Errorf("config without OSTOR_BRIDGE_RPC_SECRET: exit %d, %s", code, errOut.String())
 	}
 }
+
+func TestLoadConfigNamesGatewaySettings(t *testing.T) {
+	const key = "access_key_id = \"0123456789abcdefABCD\"\n"
+	const endpoint = "endpoint = \"https://s3.example.com\"\n"
+	tests := []struct {
+		name    string
+		gateway string // body of the [gateway] table
+		want    []string
+	}{
+		{"plain http", key + "endpoint = \"http://s3.example.com\"\n",
+			[]string{"invalid gateway.endpoint", `"http://s3.example.com"`, "set gateway.allow_insecure_http"}},
+		{"unknown profile", key + endpoint + "profile = \"vhi7\"\n",
+			[]string{"invalid gateway.profile", `unknown profile "vhi7"`}},
+		{"unknown method override", key + endpoint + "[gateway.methods]\n\"users.rename\" = \"POST\"\n",
+			[]string{"invalid gateway.methods", `"users.rename"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, "[gateway]\n"+tt.gateway)
+
+			_, err := loadConfig(path, env(map[string]string{"OSTOR_BRIDGE_GATEWAY_SECRET_KEY": "gw-secret"}), false)
+
+			if err == nil {
+				t.Fatal("loadConfig accepted an invalid gateway setting")
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error does not contain %s:\n%v", want, err)
+				}
+			}
+			if strings.Contains(err.Error(), "Config.") {
+				t.Errorf("error names a Go field:\n%v", err)
+			}
+		})
+	}
+}

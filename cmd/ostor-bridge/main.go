@@ -20,6 +20,10 @@ Commands:
   check     test the WHMCS database and the S3 gateway with the daemon's config
   config    print the effective configuration with secrets redacted
   user      show an S3 user on the gateway (--email or --id), without secrets
+  reconcile compare WHMCS services with the gateway and report differences; --fix repairs
+            them, --service N or --client N narrows the check, --json prints JSON
+  ostor     inspect the gateway: users, keys, limits, quotas, buckets, usage;
+            "ostor-bridge ostor help" lists the actions, and user is "ostor users get"
   usage     collect usage statistics, write usage into WHMCS, show daily usage
   version   print the version
 
@@ -52,8 +56,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		"check":   cmdCheck,
 		"config":  cmdConfig,
 		"user":    cmdUser,
+		"ostor":   cmdOstor,
 		"usage":   cmdUsage,
 		"version": cmdVersion,
+
+		"reconcile": cmdReconcile,
 	}
 	f, ok := commands[cmd]
 	if !ok {

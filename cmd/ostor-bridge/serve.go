@@ -123,6 +123,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	}()
 	log.Info("serving", zap.String("address", listenerName(ln)), zap.String("version", bridge.Version))
 	fmt.Fprintf(stdout, "ostor-bridge listening on %s\n", listenerName(ln))
+	reconcileDone := startReconcile(ctx, log, prov, cfg.Reconcile)
 
 	// ---- shutdown
 	select {
@@ -137,6 +138,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		log.Warn("graceful shutdown timed out; closing open connections", zap.Error(err))
 		srv.Close()
 	}
+	<-reconcileDone
 	log.Info("stopped")
 	return nil
 }

@@ -58,6 +58,9 @@ type stack struct {
 	ServerID  int64  // tblservers row of the daemon
 	ProductID int64  // an ostorbridge product
 
+	ConfigPath string   // config file of the running daemon, for running other subcommands
+	Env        []string // environment of the running daemon, with its secrets
+
 	cmd  *exec.Cmd
 	logs *syncBuffer
 	done chan error
@@ -144,6 +147,7 @@ func (s *stack) startDaemon(t *testing.T, opts stackOptions) {
 		"OSTOR_BRIDGE_DB_PASSWORD="+dbPassword,
 		"OSTOR_BRIDGE_GATEWAY_SECRET_KEY="+gwCfg.SecretAccessKey,
 	)
+	s.ConfigPath, s.Env = path, cmd.Env
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -124,15 +124,7 @@ func (g *Gateway) SetBucketSize(name string, sizeBytes int64) ostor.Bucket {
 func (g *Gateway) DeleteBucket(name string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for i, b := range g.state.buckets {
-		if b.name == name {
-			g.state.buckets = append(g.state.buckets[:i:i], g.state.buckets[i+1:]...)
-			delete(g.state.limits, "bucket:"+name)
-			delete(g.state.quotas, "bucket:"+name)
-			return true
-		}
-	}
-	return false
+	return g.state.removeBucket(name)
 }
 
 // resize sets the current size. In a new hour the peak and the integral

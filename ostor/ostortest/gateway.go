@@ -78,7 +78,8 @@ type Param struct {
 type RecordedRequest struct {
 	Time     time.Time
 	Method   string
-	Service  string  // e.g. "users" for ?ostor-users
+	Service  string  // e.g. "users" for ?ostor-users, or "s3" for S3 data
+	Path     string  // URL path of an S3 data request, "" for the admin API
 	Op       string  // operation name, or "" when the request matched none
 	Params   []Param // decoded parameters after the service word, in order
 	RawQuery string
@@ -310,8 +311,12 @@ type result struct {
 	body   any // encoded as JSON, or nil for an empty body
 }
 
-// ServeHTTP handles one admin API request.
+// ServeHTTP handles one admin API or S3 data request.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isS3DataRequest(r) {
+		g.serveS3(w, r)
+		return
+	}
 	rec := RecordedRequest{Method: r.Method, RawQuery: r.URL.RawQuery}
 	g.mu.Lock()
 	rec.Time = g.now()
@@ -349,9 +354,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // handle authenticates, routes and applies one request. It returns the
 // result or an error, or drop=true when the connection must be closed.
 func (g *Gateway) handle(r *http.Request, rec *RecordedRequest) (result, *apiError, bool) {
-	if r.URL.Path != "/" {
-		return result{}, errorf(http.StatusNotImplemented, "NotImplemented", "ostortest serves only the admin API at path \"/\", not %q", r.URL.Path), false
-	}
 	service, params, perr := parseQuery(r.URL.RawQuery)
 	rec.Service, rec.Params = service, params
 	if perr != nil {

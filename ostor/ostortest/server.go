@@ -7,6 +7,14 @@
 // connections dropped after a write was applied. Anything it does not
 // recognise is answered with a 4xx error, so a client bug fails loudly.
 //
+// On the same server, every path other than "/" is an S3 data request in
+// path style ("/bucket", "/bucket/key"), signed with Signature Version 4 by a
+// key pair of a user or one of its accounts. The fake serves the requests
+// that listing, emptying and deleting a bucket need, plus CreateBucket and
+// PutObject. It stores object sizes, not contents, and keeps them in the
+// bucket sizes of ?ostor-buckets. The S3 data operations have the Op*
+// names of this package, for SetFault.
+//
 // Deliberate differences from a real gateway: the system user is not listed
 // among the users, email addresses are unique unless
 // Options.AllowDuplicateEmails is set, and the error statuses for a duplicate

@@ -38,6 +38,10 @@ type bucket struct {
 	hIntegral int64
 	lastTS    int64     // hours since the Unix epoch
 	changed   time.Time // time of the last resize
+	// objects and uploads are the S3 data of the bucket. The bytes of
+	// AddBucket and SetBucketSize are not backed by objects.
+	objects map[string]*s3Object
+	uploads []*multipartUpload
 }
 
 type usageObject struct {
