@@ -517,3 +517,33 @@ func TestUsageShowFormats(t *testing.T) {
 		t.Errorf("usage show --format xml: exit %d, output %q; want exit 2 naming the format", code, out)
 	}
 }
+
+func TestUsageUpdateCommandWritesColumns(t *testing.T) {
+	e := newUsageEnv(t, ostor.ProfileVHI63, 1, nil)
+	var user string
+	for id := range e.services {
+		user = id
+	}
+	e.gw.AddBucket(user, "update-data", 7<<20)
+	e.simulate(11, time.Now().UTC().Truncate(time.Hour), 1)
+
+	cmd := exec.Command(daemonBinary, "usage", "update", "--config", e.configPath, "--json")
+	cmd.Env = e.env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("usage update: %v", err)
+	}
+	var summary bridge.UpdateSummary
+	if err := json.Unmarshal(out, &summary); err != nil {
+		t.Fatalf("summary %q is not JSON: %v", out, err)
+	}
+	if summary.StorageSource != "users" || len(summary.Services) != 1 {
+		t.Fatalf("summary = %+v, want storage from the users listing and one service", summary)
+	}
+	got := summary.Services[0]
+	want := e.want[user]
+	if got.StorageBytes != 7<<20 || got.DiskMB != 7 || got.DownloadedBytes != want.Downloaded || got.BandwidthMB != bridge.BytesToMB(want.Downloaded) {
+		t.Errorf("service usage = %+v, want 7 MiB stored and %d bytes downloaded", got, want.Downloaded)
+	}
+	e.checkTotals(t)
+}
