@@ -138,8 +138,32 @@ func (u *Usage) Collect(ctx context.Context) (CollectSummary, error) {
 	return u.collect(ctx)
 }
 
+// maxLoggedUnassigned bounds the user ids in the log line about unassigned
+// traffic.
+const maxLoggedUnassigned = 50
+
+// logUnassigned reports S3 users whose traffic no managed service owns, so
+// an operator can find users created outside WHMCS.
+func (u *Usage) logUnassigned(summary CollectSummary) {
+	if len(summary.Unassigned) == 0 {
+		return
+	}
+	users := make([]string, 0, len(summary.Unassigned))
+	for id := range summary.Unassigned {
+		users = append(users, id)
+	}
+	sort.Strings(users)
+	if len(users) > maxLoggedUnassigned {
+		users = users[:maxLoggedUnassigned]
+	}
+	u.log.Warn("usage of S3 users that no managed service owns was stored under service 0",
+		zap.Int("users", len(summary.Unassigned)), zap.Strings("user_ids", users))
+}
+
 func (u *Usage) collect(ctx context.Context) (CollectSummary, error) {
 	summary := CollectSummary{Unassigned: map[string]whmcs.UsageCounters{}}
+	defer func() { u.logUnassigned(summary) }()
+
 	assignments, err := u.opts.Store.UsageAssignments(ctx)
 	if err != nil {
 		return summary, err

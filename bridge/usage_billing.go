@@ -102,6 +102,10 @@ type UpdateSummary struct {
 // identity. When ctx has a deadline, collection gets half of the time
 // left, so the usage columns are written even when a backlog of objects
 // remains for the next run.
+//
+// NOTE: writing the columns takes two queries per service. Through RPC the
+// whole run is bounded by rpc.call_timeout, so installations with many
+// thousands of services should let usage.interval run the updates.
 func (u *Usage) Update(ctx context.Context) (UpdateSummary, error) {
 	unlock, err := u.lock(ctx)
 	if err != nil {
