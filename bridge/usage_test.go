@@ -315,3 +315,26 @@ func TestBytesToMBRoundsUp(t *testing.T) {
 		}
 	}
 }
+
+func TestCollectWithoutPagingStopsAtFirstPage(t *testing.T) {
+	f := newUsageFixture(t, ostor.ProfileAS2, 1)
+	f.simulate(4, 10, unmanagedUser) // the fake lists 7 names per reply
+
+	summary, err := f.usage(t, false).Collect(t.Context())
+	if err != nil {
+		t.Fatalf("Collect: %v", err)
+	}
+	if summary.Listed != 7 || summary.Processed != 7 {
+		t.Errorf("summary = %+v, want the first 7 objects listed and processed", summary)
+	}
+
+	// With deletion, the next run reaches the rest.
+	summary, err = f.usage(t, true).Collect(t.Context())
+	if err != nil {
+		t.Fatalf("Collect with deletion: %v", err)
+	}
+	if summary.Processed != 3 || summary.Skipped != 7 || summary.Deleted != 10 {
+		t.Errorf("summary with deletion = %+v, want 3 processed, 7 skipped and 10 deleted", summary)
+	}
+	f.checkTotals(t)
+}
