@@ -20,6 +20,7 @@ import (
 type Gateway interface {
 	CreateUser(ctx context.Context, email string) (ostor.User, error)
 	GetUser(ctx context.Context, ref ostor.UserRef) (ostor.User, error)
+	lifecycleGateway
 }
 
 // ProvisionerOptions configures the provisioning workflows.
@@ -50,6 +51,14 @@ type ProvisionerOptions struct {
 
 	// NoteSticky shows the access-key note on every admin page of the client.
 	NoteSticky bool
+
+	// AdditionalUserEmail is the email template of the S3 user of a client's second and further
+	// storage services; see ExpandUserEmail. Empty means DefaultAdditionalUserEmail.
+	AdditionalUserEmail string
+
+	// Purger deletes the buckets of a user whose product is set to purge on terminate. Nil makes
+	// such a Terminate fail with a conflict and delete nothing.
+	Purger Purger
 }
 
 // Provisioner runs the WHMCS lifecycle workflows against the database and the gateway.
@@ -72,6 +81,12 @@ func NewProvisioner(opts ProvisionerOptions) (*Provisioner, error) {
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
 	}
+	if opts.AdditionalUserEmail == "" {
+		opts.AdditionalUserEmail = DefaultAdditionalUserEmail
+	}
+	if err := ValidateEmailTemplate(opts.AdditionalUserEmail); err != nil {
+		return nil, err
+	}
 	return &Provisioner{log: opts.Log.With(zap.String("component", "provisioner")), opts: opts}, nil
 }
 
@@ -81,6 +96,9 @@ type CreateResult struct {
 	Email        string   `json:"email"`
 	AccessKeyIDs []string `json:"access_key_ids"`
 	NoteID       int64    `json:"note_id"`
+
+	// Plan is the product's limits and quota as applied to the user and read back.
+	Plan PlanResult `json:"plan"`
 
 	// Created is true when this call created the S3 user, false when it found the service's user
 	// already provisioned or adopted an existing one.
@@ -104,6 +122,18 @@ func (p *Provisioner) Create(ctx context.Context, serviceID int64) (CreateResult
 	if err != nil {
 		return CreateResult{}, err
 	}
+	// The product configuration is checked before anything is created, so a bad value changes
+	// nothing.
+	plan, err := PlanOf(svc)
+	if err != nil {
+		return CreateResult{}, err
+	}
+	if err := p.checkPlanSupported(plan); err != nil {
+		return CreateResult{}, err
+	}
+	if _, err := SettingsOf(svc); err != nil {
+		return CreateResult{}, err
+	}
 	switch svc.Status {
 	case "Terminated", "Cancelled", "Fraud":
 		return CreateResult{}, newError(CodeConflict, nil,
@@ -116,14 +146,28 @@ func (p *Provisioner) Create(ctx context.Context, serviceID int64) (CreateResult
 	}
 	defer release()
 
+	var result CreateResult
 	ident, err := p.opts.Store.Identity(ctx, p.db(), svc.ID)
 	switch {
 	case err == nil:
-		return p.confirmIdentity(ctx, svc, ident)
-	case !errors.Is(err, whmcs.ErrNotFound):
+		result, err = p.confirmIdentity(ctx, svc, ident)
+	case errors.Is(err, whmcs.ErrNotFound):
+		result, err = p.createIdentity(ctx, svc)
+	default:
 		return CreateResult{}, p.dbError(err, "read the S3 identity of service %d", svc.ID)
 	}
-	return p.createIdentity(ctx, svc)
+	if err != nil {
+		return CreateResult{}, err
+	}
+
+	// The plan is applied after the identity is committed: when it fails, a repeated Create
+	// finds the user and applies the plan again.
+	ident = whmcs.Identity{ServiceID: svc.ID, UserID: result.UserID, Email: result.Email}
+	result.Plan, err = p.applyPlan(ctx, svc.ID, 0, ident, plan)
+	if err != nil {
+		return CreateResult{}, err
+	}
+	return result, nil
 }
 
 // createIdentity creates or adopts the S3 user of a service that has no stored identity yet.
@@ -277,7 +321,7 @@ func (p *Provisioner) writeNote(ctx context.Context, tx *sqlx.Tx, svc whmcs.Serv
 		ClientID:  svc.ClientID,
 		ServiceID: svc.ID,
 		NoteID:    noteID,
-		Body:      p.noteBody(ident, keys),
+		Body:      p.noteBody(ident, keys, p.noteIncludesSecret(svc)),
 		Sticky:    p.opts.NoteSticky,
 	})
 	if err != nil {
@@ -291,8 +335,19 @@ func (p *Provisioner) writeNote(ctx context.Context, tx *sqlx.Tx, svc whmcs.Serv
 	return id, nil
 }
 
+// noteIncludesSecret applies the product's "Access-key note" setting over the daemon's default.
+// The setting was validated when the operation started, so an invalid value falls back to the
+// default here.
+func (p *Provisioner) noteIncludesSecret(svc whmcs.Service) bool {
+	settings, err := SettingsOf(svc)
+	if err != nil {
+		return p.opts.NoteIncludesSecret
+	}
+	return settings.noteIncludesSecret(p.opts.NoteIncludesSecret)
+}
+
 // noteBody renders the access-key note below the marker line the store adds.
-func (p *Provisioner) noteBody(ident whmcs.Identity, keys []ostor.KeyPair) string {
+func (p *Provisioner) noteBody(ident whmcs.Identity, keys []ostor.KeyPair, includeSecret bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "S3 user: %s\n", ident.Email)
 	fmt.Fprintf(&b, "S3 user ID: %s\n", ident.UserID)
@@ -304,7 +359,7 @@ func (p *Provisioner) noteBody(ident whmcs.Identity, keys []ostor.KeyPair) strin
 	}
 	for _, k := range keys {
 		fmt.Fprintf(&b, "Access key ID: %s\n", k.AccessKeyID)
-		if p.opts.NoteIncludesSecret && k.SecretAccessKey != "" {
+		if includeSecret && k.SecretAccessKey != "" {
 			fmt.Fprintf(&b, "Secret access key: %s\n", k.SecretAccessKey.Reveal())
 		}
 	}

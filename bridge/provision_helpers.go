@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"strconv"
 	"strings"
 	"time"
 
@@ -39,8 +38,9 @@ func (p *Provisioner) loadService(ctx context.Context, serviceID int64) (whmcs.S
 }
 
 // chooseEmail returns the email the service's S3 user is created with: the client's email for the
-// client's first storage service, and "local+s<service id>@domain" for every further one, so each
-// service has its own S3 user with its own limits and usage.
+// client's first storage service, and the AdditionalUserEmail template (by default
+// "local+s<service id>@domain") for every further one, so each service has its own S3 user with
+// its own limits and usage.
 func (p *Provisioner) chooseEmail(ctx context.Context, svc whmcs.Service) (string, error) {
 	email := strings.TrimSpace(svc.ClientEmail)
 	if err := ValidateEmail(email); err != nil {
@@ -53,8 +53,7 @@ func (p *Provisioner) chooseEmail(ctx context.Context, svc whmcs.Service) (strin
 	}
 	for _, other := range others {
 		if other.ServiceID != svc.ID {
-			at := strings.LastIndex(email, "@")
-			return email[:at] + "+s" + strconv.FormatInt(svc.ID, 10) + email[at:], nil
+			return p.additionalEmail(email, svc)
 		}
 	}
 	return email, nil

@@ -295,6 +295,10 @@ func (r *serviceReconciler) checkState(ctx context.Context, ident whmcs.Identity
 
 	f := r.add(Finding{Kind: FindingStateMismatch, UserID: user.ID,
 		Message: fmt.Sprintf("service is %s in WHMCS but S3 user %s is %s", r.svc.Status, user.ID, user.State)})
+	if want == ostor.StateEnabled && r.p.disabledByTerminate(ctx, r.svc.ID) {
+		f.Action = "nothing: Terminate disabled the user because it still owns buckets; delete the buckets or set the product to purge, then run Terminate again"
+		return
+	}
 	verb := map[string]string{ostor.StateEnabled: "enable", ostor.StateDisabled: "disable"}[want]
 	f.Action = fmt.Sprintf("%s the S3 user, as the service's status requires", verb)
 	if !r.req.Fix {

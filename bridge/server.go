@@ -88,6 +88,7 @@ func NewHandler(opts ServerOptions) (*Handler, error) {
 
 	services := map[string]any{
 		"Service": &ServiceAPI{p: opts.Provisioner},
+		"Client":  &ClientAPI{p: opts.Provisioner},
 		"System":  &SystemAPI{checker: opts.Checker},
 		"Usage":   &UsageAPI{u: opts.Usage},
 	}

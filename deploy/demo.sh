@@ -5,7 +5,8 @@
 # server alone) with a WHMCS-shaped schema and a sample pending service, the fake gateway
 # ostor-sim, and the ostor-bridge daemon. Then it runs the real PHP module the way WHMCS does on
 # order acceptance (ostorbridge_CreateAccount), twice, and shows the S3 user on the gateway and
-# the access-key note in tblnotes. Everything is stopped and removed at the end.
+# the access-key note in tblnotes. Then it suspends, unsuspends and terminates the service the
+# same way. Everything is stopped and removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -x /usr/local/go/bin/go ]] && export PATH="/usr/local/go/bin:$PATH"
@@ -118,6 +119,25 @@ echo "CreateAccount returned $result"
   (SELECT COUNT(*) FROM mod_ostorbridge_keys) AS access_keys,
   (SELECT COUNT(*) FROM tblnotes WHERE userid = 1) AS notes,
   (SELECT COUNT(*) FROM mod_ostorbridge_operations WHERE state = 'done') AS journaled_operations"
+
+# run_module FUNCTION runs one module function for service #1 and stops the demo unless it succeeds.
+run_module() {
+  local result
+  result=$(php php-shim/tests/call-module.php "$1" <<<"$params")
+  echo "$1 returned $result"
+  [[ "$result" == '"success"' ]] || { echo "demo: $1 failed" >&2; cat "$work/daemon.log" >&2; exit 1; }
+}
+
+step "The invoice is overdue: WHMCS runs SuspendAccount, then the payment arrives and it runs UnsuspendAccount"
+for function in SuspendAccount UnsuspendAccount; do
+  run_module "$function"
+  "$work/bin/ostor-bridge" user --config "$work/ostor-bridge.toml" --email "$email" | grep '^State'
+done
+
+step "The service is cancelled: WHMCS runs TerminateAccount, which deletes the S3 user (it owns no buckets)"
+run_module TerminateAccount
+run_module TerminateAccount
+"${mysql_cmd[@]}" whmcs -e "SELECT id, note FROM tblnotes WHERE userid = 1 ORDER BY id\G"
 
 step "The daemon's log (one line per RPC call)"
 cat "$work/daemon.log"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/ostor-bridge/ostor-bridge/bridge"
 	"github.com/ostor-bridge/ostor-bridge/ostor"
 )
 
@@ -57,6 +58,10 @@ type ProvisioningConfig struct {
 	Module             string   `toml:"module"`
 	AdoptExistingUsers bool     `toml:"adopt_existing_users"`
 	LockWait           Duration `toml:"lock_wait"`
+
+	// AdditionalUserEmail is the email template of the S3 users of a client's second and further
+	// storage services, with the placeholders {local}, {domain} and {service_id}.
+	AdditionalUserEmail string `toml:"additional_user_email"`
 }
 
 type NotesConfig struct {
@@ -99,9 +104,10 @@ func defaultConfig() Config {
 		Database: DatabaseConfig{Address: "127.0.0.1:3306", User: "whmcs", Name: "whmcs"},
 		Gateway:  GatewayConfig{Profile: "vhi63", Timeout: Duration{30 * time.Second}},
 		Provisioning: ProvisioningConfig{
-			Module:             "ostorbridge",
-			AdoptExistingUsers: true,
-			LockWait:           Duration{10 * time.Second},
+			Module:              "ostorbridge",
+			AdoptExistingUsers:  true,
+			LockWait:            Duration{10 * time.Second},
+			AdditionalUserEmail: bridge.DefaultAdditionalUserEmail,
 		},
 		Log: LogConfig{Level: "info", Format: "json"},
 
@@ -200,6 +206,9 @@ func (c Config) validate(withRPC bool) error {
 	}
 	if c.RPC.CallTimeout.Duration <= 0 || c.RPC.MaxClockSkew.Duration <= 0 || c.Gateway.Timeout.Duration <= 0 || c.Provisioning.LockWait.Duration <= 0 {
 		add("rpc.call_timeout, rpc.max_clock_skew, gateway.timeout and provisioning.lock_wait must be positive durations")
+	}
+	if err := bridge.ValidateEmailTemplate(c.Provisioning.AdditionalUserEmail); err != nil {
+		add("%v", err)
 	}
 	switch c.Reconcile.OnStart {
 	case "off", "report", "resume", "fix":

@@ -20,6 +20,8 @@ func TestPHPUnit(t *testing.T) {
 	s := startStack(t, stackOptions{})
 	client := s.DB.AddClient(t, whmcstest.Client{Email: "phpunit@example.com", FirstName: "Php", LastName: "Unit"})
 	service := s.DB.AddService(t, whmcstest.Service{ClientID: client, ProductID: s.ProductID, ServerID: s.ServerID, Status: "Pending"})
+	lifecycleClient := s.DB.AddClient(t, whmcstest.Client{Email: "lifecycle@example.com", FirstName: "Life", LastName: "Cycle"})
+	lifecycleService := s.DB.AddService(t, whmcstest.Service{ClientID: lifecycleClient, ProductID: s.ProductID, ServerID: s.ServerID, Status: "Pending"})
 	host, port, _ := strings.Cut(s.Addr, ":")
 
 	cmd := exec.Command(phpunit, "-c", "../../php-shim/phpunit.xml")
@@ -29,6 +31,8 @@ func TestPHPUnit(t *testing.T) {
 		"OSTOR_BRIDGE_TEST_SECRET="+s.Secret,
 		"OSTOR_BRIDGE_TEST_SERVICE_ID="+strconv.FormatInt(service, 10),
 		"OSTOR_BRIDGE_TEST_MISSING_SERVICE_ID="+strconv.FormatInt(service+1000, 10),
+		"OSTOR_BRIDGE_TEST_LIFECYCLE_CLIENT_ID="+strconv.FormatInt(lifecycleClient, 10),
+		"OSTOR_BRIDGE_TEST_LIFECYCLE_SERVICE_ID="+strconv.FormatInt(lifecycleService, 10),
 	)
 	out, err := cmd.CombinedOutput()
 	t.Logf("phpunit output:\n%s", out)
@@ -41,6 +45,6 @@ func TestPHPUnit(t *testing.T) {
 
 	users := s.Gateway.Users()
 	if len(users) != 1 || users[0].Email != "phpunit@example.com" {
-		t.Errorf("after the PHP suite the gateway has %+v, want the one user phpunit@example.com", users)
+		t.Errorf("after the PHP suite the gateway has %+v, want the one user phpunit@example.com (the lifecycle service's user is terminated)", users)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ostor-bridge/ostor-bridge/bridge"
 	"github.com/ostor-bridge/ostor-bridge/ostor"
+	"github.com/ostor-bridge/ostor-bridge/ostor/s3data"
 	"github.com/ostor-bridge/ostor-bridge/whmcs"
 )
 
@@ -60,16 +61,24 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 
 	// ---- RPC handler
 	prov, err := bridge.NewProvisioner(bridge.ProvisionerOptions{
-		Log:                log,
-		DB:                 db,
-		Store:              store,
-		Gateway:            gw,
-		Module:             cfg.Provisioning.Module,
-		AdoptExistingUsers: cfg.Provisioning.AdoptExistingUsers,
-		LockWait:           cfg.Provisioning.LockWait.Duration,
-		PublicEndpoint:     cfg.Gateway.PublicEndpoint,
-		NoteIncludesSecret: cfg.Notes.IncludeSecret,
-		NoteSticky:         cfg.Notes.Sticky,
+		Log:                 log,
+		DB:                  db,
+		Store:               store,
+		Gateway:             gw,
+		Module:              cfg.Provisioning.Module,
+		AdoptExistingUsers:  cfg.Provisioning.AdoptExistingUsers,
+		LockWait:            cfg.Provisioning.LockWait.Duration,
+		PublicEndpoint:      cfg.Gateway.PublicEndpoint,
+		NoteIncludesSecret:  cfg.Notes.IncludeSecret,
+		NoteSticky:          cfg.Notes.Sticky,
+		AdditionalUserEmail: cfg.Provisioning.AdditionalUserEmail,
+		// The S3 data API is served on the same endpoint as the admin API.
+		Purger: bridge.S3DataPurger{Config: s3data.Config{
+			Endpoint:          cfg.Gateway.Endpoint,
+			AllowInsecureHTTP: cfg.Gateway.AllowInsecureHTTP,
+			CAFile:            cfg.Gateway.CAFile,
+			Timeout:           cfg.Gateway.Timeout.Duration,
+		}},
 	})
 	if err != nil {
 		return err

@@ -24,3 +24,19 @@ function ostorbridge_test_params(array $overrides = []): array
         'serverpassword' => ostorbridge_test_env('SECRET'),
     ], $overrides);
 }
+
+require __DIR__ . '/../modules/servers/ostorbridge/hooks.php';
+
+/** Stands in for WHMCS's activity log, where hooks report failures; tests read the messages. */
+function logActivity($message)
+{
+    $GLOBALS['ostorbridge_test_activity'][] = (string) $message;
+}
+
+/** Returns and clears the messages written to the activity log. */
+function ostorbridge_test_take_activity(): array
+{
+    $messages = $GLOBALS['ostorbridge_test_activity'] ?? [];
+    $GLOBALS['ostorbridge_test_activity'] = [];
+    return $messages;
+}

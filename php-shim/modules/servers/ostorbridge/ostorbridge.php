@@ -34,17 +34,120 @@ function ostorbridge_MetaData()
 }
 
 /**
- * Product settings. The daemon reads the product's configuration from the WHMCS database, so the
- * order of fields must never change: WHMCS stores them as configoption1, configoption2, ...
+ * Product settings. WHMCS stores them by position as configoption1, configoption2, ... and the
+ * daemon reads them from the database by that position (bridge/plan.go), so a field is never
+ * moved, removed or reused: a new setting is appended. Numbers are whole; 0 or empty means
+ * unlimited and removes the limit on the gateway.
  */
 function ostorbridge_ConfigOptions()
 {
-    return [];
+    $number = function ($label, $unit) {
+        return [
+            'FriendlyName' => $label,
+            'Type' => 'text',
+            'Size' => '12',
+            'Default' => '0',
+            'Description' => $unit . '; 0 or empty = unlimited',
+        ];
+    };
+    return [
+        // configoption1 to configoption5: operation limits of the S3 user.
+        'ops_default' => $number('Ops limit: default', 'operations per second for every type without its own limit'),
+        'ops_get' => $number('Ops limit: GET', 'operations per second'),
+        'ops_put' => $number('Ops limit: PUT', 'operations per second'),
+        'ops_list' => $number('Ops limit: LIST', 'operations per second'),
+        'ops_delete' => $number('Ops limit: DELETE', 'operations per second'),
+        // configoption6
+        'bandwidth_out' => $number('Bandwidth limit', 'outgoing kilobytes per second'),
+        // configoption7
+        'quota_gb' => $number('Storage quota', 'gigabytes (needs VHI 4.7 or later)'),
+        // configoption8
+        'terminate_action' => [
+            'FriendlyName' => 'When terminated with buckets',
+            'Type' => 'dropdown',
+            'Options' => [
+                'disable' => 'Disable the S3 user, keep its data and report the buckets',
+                'purge' => 'Delete all buckets and objects, then the S3 user',
+            ],
+            'Default' => 'disable',
+            'Description' => 'An S3 user without buckets is always deleted',
+        ],
+        // configoption9
+        'note_content' => [
+            'FriendlyName' => 'Access-key note',
+            'Type' => 'dropdown',
+            'Options' => [
+                'default' => 'As the daemon\'s notes.include_secret says',
+                'key-id' => 'Access key ID only',
+                'key-id-and-secret' => 'Access key ID and secret key',
+            ],
+            'Default' => 'default',
+            'Description' => 'What the client note written for each service contains',
+        ],
+        // configoption10
+        'client_area_secret' => [
+            'FriendlyName' => 'Show secret key in client area',
+            'Type' => 'yesno',
+            'Description' => 'The client sees the secret key on the service page',
+        ],
+    ];
 }
 
 function ostorbridge_CreateAccount(array $params)
 {
     return ostorbridge_serviceCall($params, 'Service.Create', 'CreateAccount');
+}
+
+function ostorbridge_SuspendAccount(array $params)
+{
+    return ostorbridge_serviceCall($params, 'Service.Suspend', 'SuspendAccount');
+}
+
+function ostorbridge_UnsuspendAccount(array $params)
+{
+    return ostorbridge_serviceCall($params, 'Service.Unsuspend', 'UnsuspendAccount');
+}
+
+function ostorbridge_TerminateAccount(array $params)
+{
+    return ostorbridge_serviceCall($params, 'Service.Terminate', 'TerminateAccount');
+}
+
+function ostorbridge_ChangePackage(array $params)
+{
+    return ostorbridge_serviceCall($params, 'Service.ChangePackage', 'ChangePackage');
+}
+
+/**
+ * Shows the S3 endpoint and access keys on the client's service page. Secret keys are in the
+ * reply only when the product's "Show secret key in client area" is ticked; they are masked in
+ * the module log.
+ */
+function ostorbridge_ClientArea(array $params)
+{
+    return ostorbridge_guard(function () use ($params) {
+        $request = ['service_id' => (int) ($params['serviceid'] ?? 0), 'admin_id' => 0];
+        $reply = RpcClient::fromParams($params)->call('Service.ClientArea', $request);
+        $secrets = [];
+        foreach ($reply['access_keys'] ?? [] as $key) {
+            if (!empty($key['secret_access_key'])) {
+                $secrets[] = (string) $key['secret_access_key'];
+            }
+        }
+        ostorbridge_log('ClientArea', $request, $reply, $params, $secrets);
+        return [
+            'tabOverviewModuleOutputTemplate' => 'templates/overview.tpl',
+            'templateVariables' => ['s3' => $reply],
+        ];
+    }, function ($message) use ($params) {
+        // The daemon's messages are written for admins, so the client sees a generic text and
+        // the module log keeps the detail.
+        ostorbridge_log('ClientArea', ['service_id' => (int) ($params['serviceid'] ?? 0)], ['error' => $message], $params);
+        return [
+            'tabOverviewModuleOutputTemplate' => 'templates/error.tpl',
+            'templateVariables' => ['usefulErrorHelper' => 'please try again later, or contact support if this persists.'],
+        ];
+    });
 }
 
 function ostorbridge_TestConnection(array $params)
@@ -126,14 +229,14 @@ function ostorbridge_adminId()
 
 /**
  * Writes the call to the WHMCS module log (only recorded while Module Log is on). The RPC
- * secret is masked; requests and replies carry ids and key ids, never secret keys.
+ * secret and every string in $mask are masked; only the ClientArea reply can carry secret keys,
+ * and it passes them in $mask.
  */
-function ostorbridge_log($action, $request, $response, array $params)
+function ostorbridge_log($action, $request, $response, array $params, array $mask = [])
 {
     if (!function_exists('logModuleCall')) {
         return;
     }
-    $mask = [];
     if (!empty($params['serverpassword'])) {
         $mask[] = $params['serverpassword'];
     }
