@@ -31,6 +31,7 @@ type ServerOptions struct {
 	Provisioner  *Provisioner
 	Checker      Checker // runs System.Check; nil reports only the daemon itself
 	Panel        *Panel  // serves the Admin service; nil leaves it out
+	Usage        *Usage  // serves the Usage methods; nil makes them fail with CodeConflict
 }
 
 // Checker tests the daemon's dependencies for System.Check.
@@ -90,6 +91,7 @@ func NewHandler(opts ServerOptions) (*Handler, error) {
 		"Service": &ServiceAPI{p: opts.Provisioner},
 		"Client":  &ClientAPI{p: opts.Provisioner},
 		"System":  &SystemAPI{checker: opts.Checker},
+		"Usage":   &UsageAPI{u: opts.Usage},
 	}
 	if opts.Panel != nil {
 		services["Admin"] = &AdminAPI{panel: opts.Panel}

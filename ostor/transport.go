@@ -129,6 +129,30 @@ func (c *Client) call(ctx context.Context, op string, q *query, body []byte) (*r
 // send performs one attempt. ctx carries the deadline of the whole call,
 // which also bounds reading the body.
 func (c *Client) send(ctx context.Context, op, method string, q *query, body []byte) (*response, error) {
+	httpResp, err := c.do(ctx, method, q, body)
+	if err != nil {
+		return nil, err
+	}
+	defer httpResp.Body.Close()
+
+	data, err := io.ReadAll(io.LimitReader(httpResp.Body, maxBodyBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading response body: %w", err)
+	}
+	if len(data) > maxBodyBytes {
+		return nil, fmt.Errorf("response body exceeds %d bytes", maxBodyBytes)
+	}
+	return &response{
+		status:      httpResp.StatusCode,
+		header:      httpResp.Header,
+		contentType: httpResp.Header.Get("Content-Type"),
+		body:        data,
+	}, nil
+}
+
+// do signs and sends one request and returns the response with its body
+// unread. The caller closes the body.
+func (c *Client) do(ctx context.Context, method string, q *query, body []byte) (*http.Response, error) {
 	u := *c.endpoint
 	u.RawQuery = q.encode()
 	var bodyReader io.Reader
@@ -150,25 +174,7 @@ func (c *Client) send(ctx context.Context, op, method string, q *query, body []b
 	signature := signV2(c.secret.Reveal(), stringToSign(method, date, c.profile.SignContentSHA256, q.resource()))
 	req.Header.Set("Authorization", "AWS "+c.accessKeyID+":"+signature)
 
-	httpResp, err := c.httpClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer httpResp.Body.Close()
-
-	data, err := io.ReadAll(io.LimitReader(httpResp.Body, maxBodyBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading response body: %w", err)
-	}
-	if len(data) > maxBodyBytes {
-		return nil, fmt.Errorf("response body exceeds %d bytes", maxBodyBytes)
-	}
-	return &response{
-		status:      httpResp.StatusCode,
-		header:      httpResp.Header,
-		contentType: httpResp.Header.Get("Content-Type"),
-		body:        data,
-	}, nil
+	return c.httpClient.Do(req)
 }
 
 // sentNothing reports whether err happened before any byte of the request

@@ -161,26 +161,44 @@ type wireUsageObject struct {
 	StartTS    flexInt         `json:"start_ts"`
 	Period     flexInt         `json:"period"`
 	NrItems    flexInt         `json:"nr_items"`
-	Items      []struct {
-		Key struct {
-			Bucket string  `json:"bucket"`
-			Epoch  flexInt `json:"epoch"`
-			UserID string  `json:"user_id"`
-			Tag    string  `json:"tag"`
-		} `json:"key"`
-		Counters struct {
-			Ops struct {
-				Put   flexInt `json:"put"`
-				Get   flexInt `json:"get"`
-				List  flexInt `json:"list"`
-				Other flexInt `json:"other"`
-			} `json:"ops"`
-			NetIO struct {
-				Uploaded   flexInt `json:"uploaded"`
-				Downloaded flexInt `json:"downloaded"`
-			} `json:"net_io"`
-		} `json:"counters"`
-	} `json:"items"`
+	Items      []wireUsageItem `json:"items"`
+}
+
+// wireUsageItem is one element of items in a usage object.
+type wireUsageItem struct {
+	Key struct {
+		Bucket string  `json:"bucket"`
+		Epoch  flexInt `json:"epoch"`
+		UserID string  `json:"user_id"`
+		Tag    string  `json:"tag"`
+	} `json:"key"`
+	Counters struct {
+		Ops struct {
+			Put   flexInt `json:"put"`
+			Get   flexInt `json:"get"`
+			List  flexInt `json:"list"`
+			Other flexInt `json:"other"`
+		} `json:"ops"`
+		NetIO struct {
+			Uploaded   flexInt `json:"uploaded"`
+			Downloaded flexInt `json:"downloaded"`
+		} `json:"net_io"`
+	} `json:"counters"`
+}
+
+func (it *wireUsageItem) toItem() UsageItem {
+	return UsageItem{
+		Bucket:     it.Key.Bucket,
+		Epoch:      int64(it.Key.Epoch),
+		UserID:     it.Key.UserID,
+		Tag:        it.Key.Tag,
+		Put:        int64(it.Counters.Ops.Put),
+		Get:        int64(it.Counters.Ops.Get),
+		List:       int64(it.Counters.Ops.List),
+		Other:      int64(it.Counters.Ops.Other),
+		Uploaded:   int64(it.Counters.NetIO.Uploaded),
+		Downloaded: int64(it.Counters.NetIO.Downloaded),
+	}
 }
 
 // GetUsage reads one usage object: GET /?ostor-usage&obj=<name>. When the
@@ -228,19 +246,8 @@ func decodeUsageObject(resp *response, name string) (UsageObject, error) {
 		Period:     int64(w.Period),
 		Items:      make([]UsageItem, 0, len(w.Items)),
 	}
-	for _, it := range w.Items {
-		obj.Items = append(obj.Items, UsageItem{
-			Bucket:     it.Key.Bucket,
-			Epoch:      int64(it.Key.Epoch),
-			UserID:     it.Key.UserID,
-			Tag:        it.Key.Tag,
-			Put:        int64(it.Counters.Ops.Put),
-			Get:        int64(it.Counters.Ops.Get),
-			List:       int64(it.Counters.Ops.List),
-			Other:      int64(it.Counters.Ops.Other),
-			Uploaded:   int64(it.Counters.NetIO.Uploaded),
-			Downloaded: int64(it.Counters.NetIO.Downloaded),
-		})
+	for i := range w.Items {
+		obj.Items = append(obj.Items, w.Items[i].toItem())
 	}
 	return obj, nil
 }

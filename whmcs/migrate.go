@@ -16,6 +16,7 @@ type migration struct {
 	version int
 	name    string
 	query   string
+	more    []string // further statements, run in order after query
 }
 
 // migrations are applied in order. Never edit or renumber an applied
@@ -83,6 +84,7 @@ var migrations = []migration{
 	KEY client_created (client_id, created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 	},
+	usageMigration,
 }
 
 const (
@@ -151,8 +153,10 @@ func Migrate(ctx context.Context, db *sqlx.DB, log *zap.Logger) error {
 			continue
 		}
 
-		if _, err := conn.ExecContext(ctx, m.query); err != nil {
-			return wrapDBError(fmt.Sprintf("migrate: apply migration %d (%s)", m.version, m.name), err)
+		for _, query := range append([]string{m.query}, m.more...) {
+			if _, err := conn.ExecContext(ctx, query); err != nil {
+				return wrapDBError(fmt.Sprintf("migrate: apply migration %d (%s)", m.version, m.name), err)
+			}
 		}
 		if _, err := conn.ExecContext(ctx, insertMigration, m.version, m.name); err != nil {
 			return wrapDBError(fmt.Sprintf("migrate: record migration %d (%s)", m.version, m.name), err)

@@ -17,6 +17,8 @@ var bridgeTables = []string{
 	"mod_ostorbridge_keys",
 	"mod_ostorbridge_migrations",
 	"mod_ostorbridge_operations",
+	"mod_ostorbridge_usage_daily",
+	"mod_ostorbridge_usage_objects",
 }
 
 func TestMigrateTwiceIsNoop(t *testing.T) {

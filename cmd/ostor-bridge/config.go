@@ -24,6 +24,7 @@ type Config struct {
 	Notes        NotesConfig        `toml:"notes"`
 	Panel        PanelConfig        `toml:"panel"`
 	Reconcile    ReconcileConfig    `toml:"reconcile"`
+	Usage        UsageConfig        `toml:"usage"`
 	Log          LogConfig          `toml:"log"`
 }
 
@@ -119,6 +120,7 @@ func defaultConfig() Config {
 		Panel:     PanelConfig{Deadline: Duration{4 * time.Second}},
 		Log:       LogConfig{Level: "info", Format: "json"},
 		Reconcile: ReconcileConfig{OnStart: "resume", Timeout: Duration{5 * time.Minute}},
+		Usage:     defaultUsageConfig(),
 	}
 }
 
@@ -227,6 +229,7 @@ func (c Config) validate(withRPC bool) error {
 	if err := bridge.ValidateEmailTemplate(c.Provisioning.AdditionalUserEmail); err != nil {
 		add("%v", err)
 	}
+	problems = append(problems, c.Usage.problems()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

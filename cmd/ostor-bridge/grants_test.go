@@ -17,6 +17,9 @@ var grantStatements = []string{
 	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_keys TO %[2]s",
 	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_operations TO %[2]s",
 	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_audit TO %[2]s",
+	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_usage_objects TO %[2]s",
+	"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `%[1]s`.mod_ostorbridge_usage_daily TO %[2]s",
+	"GRANT UPDATE (diskusage, disklimit, bwusage, bwlimit, lastupdate) ON `%[1]s`.tblhosting TO %[2]s",
 }
 
 func TestDocumentedGrantsAreEnough(t *testing.T) {
@@ -35,7 +38,7 @@ func TestDocumentedGrantsAreEnough(t *testing.T) {
 		}
 	}
 	// Drop the tables the test database was migrated with, so the daemon creates them itself.
-	for _, table := range []string{"mod_ostorbridge_audit", "mod_ostorbridge_operations", "mod_ostorbridge_keys", "mod_ostorbridge_identities", "mod_ostorbridge_migrations"} {
+	for _, table := range []string{"mod_ostorbridge_audit", "mod_ostorbridge_usage_daily", "mod_ostorbridge_usage_objects", "mod_ostorbridge_operations", "mod_ostorbridge_keys", "mod_ostorbridge_identities", "mod_ostorbridge_migrations"} {
 		mustExec(t, db, "DROP TABLE "+table)
 	}
 
@@ -59,6 +62,14 @@ func TestDocumentedGrantsAreEnough(t *testing.T) {
 	}
 	if got := callModule(t, "TestConnection", s.moduleParams(0)).(map[string]any); got["success"] != true {
 		t.Errorf("TestConnection with the documented grants returned %v", got)
+	}
+
+	mustExec(t, db, fmt.Sprintf("UPDATE tblhosting SET domainstatus = 'Active' WHERE id = %d", service))
+	if got := callModule(t, "UsageUpdate", s.moduleParams(0)); got != "success" {
+		t.Errorf("UsageUpdate with the documented grants returned %v", got)
+	}
+	if row := readHostingUsage(t, db, service); row.LastUpdate.IsZero() {
+		t.Errorf("UsageUpdate with the documented grants did not set lastupdate")
 	}
 }
 

@@ -24,6 +24,7 @@ Commands:
             them, --service N or --client N narrows the check, --json prints JSON
   ostor     inspect the gateway: users, keys, limits, quotas, buckets, usage;
             "ostor-bridge ostor help" lists the actions, and user is "ostor users get"
+  usage     collect usage statistics, write usage into WHMCS, show daily usage
   version   print the version
 
 Every command takes --config FILE (default /etc/ostor-bridge/ostor-bridge.toml).
@@ -56,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		"config":  cmdConfig,
 		"user":    cmdUser,
 		"ostor":   cmdOstor,
+		"usage":   cmdUsage,
 		"version": cmdVersion,
 
 		"reconcile": cmdReconcile,

@@ -83,15 +83,18 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
+	usageBilling, err := newUsage(cfg.Usage, log, store, gw, nil)
+	if err != nil {
+		return err
+	}
 	panel, err := bridge.NewPanel(bridge.PanelOptions{
-		Log:         log,
-		Store:       store,
-		Gateway:     gw,
-		Provisioner: prov,
-		Module:      cfg.Provisioning.Module,
-		Deadline:    cfg.Panel.Deadline.Duration,
-		// TODO: set UsageHistory to the store of daily usage once it exists; until then the
-		// panel hides its usage section.
+		Log:          log,
+		Store:        store,
+		Gateway:      gw,
+		Provisioner:  prov,
+		Module:       cfg.Provisioning.Module,
+		Deadline:     cfg.Panel.Deadline.Duration,
+		UsageHistory: bridge.StoreUsageHistory{Store: store},
 	})
 	if err != nil {
 		return err
@@ -104,6 +107,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		Provisioner:  prov,
 		Checker:      &bridge.DependencyChecker{Log: log, Store: store, Gateway: gw},
 		Panel:        panel,
+		Usage:        usageBilling,
 	})
 	if err != nil {
 		return err
@@ -127,6 +131,18 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	scheduleCtx, stopSchedule := context.WithCancel(ctx)
+	scheduleDone := make(chan struct{})
+	go func() {
+		defer close(scheduleDone)
+		if cfg.Usage.Interval.Duration > 0 {
+			runUsageSchedule(scheduleCtx, log, usageBilling, cfg.Usage.Interval.Duration)
+		}
+	}()
+	defer func() {
+		stopSchedule()
+		<-scheduleDone
+	}()
 	log.Info("serving", zap.String("address", listenerName(ln)), zap.String("version", bridge.Version))
 	fmt.Fprintf(stdout, "ostor-bridge listening on %s\n", listenerName(ln))
 	reconcileDone := startReconcile(ctx, log, prov, cfg.Reconcile)

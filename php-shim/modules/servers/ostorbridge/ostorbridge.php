@@ -17,6 +17,7 @@ if (!defined('WHMCS') && !defined('OSTORBRIDGE_TESTING')) {
 
 require_once __DIR__ . '/lib/RpcClient.php';
 require_once __DIR__ . '/lib/buttons.php';
+require_once __DIR__ . '/lib/usage.php';
 
 use OstorBridge\RpcClient;
 use OstorBridge\RpcException;
