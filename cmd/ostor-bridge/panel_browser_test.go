@@ -333,6 +333,17 @@ func TestPanelPagesRenderInChromium(t *testing.T) {
 		}
 		return reply
 	}
+	usage := s.adminHTML(t, "Admin.Page", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t", "view": "usage"})
+	b.do(t, chromedp.Navigate(pages.set("/usage", usage)), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-usage")))
+	if n := b.count(t, "table.obp-usagelist tr[data-object] button"); n != 1 {
+		t.Errorf("statistics object list has %d delete buttons, want 1", n)
+	}
+	b.screenshot(t, "body", "panel-usage-objects.png")
+
+	// Collect the statistics object, so the summary's usage section has a day to show.
+	if r := s.adminCall(t, "Usage.Update", map[string]any{"server_id": s.ServerID}); r.Error != nil {
+		t.Fatalf("Usage.Update: %s", r.Error.Message)
+	}
 	act("generate_key", nil)
 	reply := act("set_bucket_limits", map[string]string{"bucket": "media", "ops_get": "3600", "bandwidth_out": "2048"})
 	summaryArgs := map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t",
@@ -348,6 +359,9 @@ func TestPanelPagesRenderInChromium(t *testing.T) {
 	if got := b.text(t, "table.obp-audit"); !strings.Contains(got, "set_bucket_limits") || !strings.Contains(got, "generate_key") {
 		t.Errorf("audit table = %q", got)
 	}
+	if got := b.text(t, ".obp-usage table"); !strings.Contains(got, "4.0 KiB") {
+		t.Errorf("usage section = %q, want the collected upload of 4.0 KiB", got)
+	}
 	b.screenshot(t, "body", "panel-summary.png")
 
 	confirm := act("revoke_key", map[string]string{"access_key_id": f.User.AccessKeys[0].AccessKeyID})
@@ -356,13 +370,6 @@ func TestPanelPagesRenderInChromium(t *testing.T) {
 		t.Errorf("confirmation page = %q", got)
 	}
 	b.screenshot(t, "body", "panel-confirm.png")
-
-	usage := s.adminHTML(t, "Admin.Page", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t", "view": "usage"})
-	b.do(t, chromedp.Navigate(pages.set("/usage", usage)), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-usage")))
-	if n := b.count(t, "table.obp-usagelist tr[data-object] button"); n != 1 {
-		t.Errorf("statistics object list has %d delete buttons, want 1", n)
-	}
-	b.screenshot(t, "body", "panel-usage-objects.png")
 
 	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: 5 * time.Second})
 	t.Cleanup(s.Gateway.ClearFaults)

@@ -41,8 +41,9 @@ func addPanelClient(t *testing.T, s *stack, email string, buckets ...string) pan
 	if len(buckets) > 0 {
 		items[0].Bucket = buckets[0]
 	}
-	// Each fixture gets its own period, so two fixtures never share an object name.
-	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(f.ServiceID) * time.Hour)
+	// Each fixture gets its own recent period, so two fixtures never share an object name and
+	// the usage lies within the days the panel shows.
+	start := time.Now().UTC().Truncate(time.Hour).Add(-time.Duration(f.ServiceID) * time.Hour)
 	f.Object = s.Gateway.AddUsage(start, 30*time.Minute, items)
 	return f
 }

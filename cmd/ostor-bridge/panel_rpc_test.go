@@ -379,3 +379,27 @@ func TestPanelRejectsBadRequests(t *testing.T) {
 		t.Errorf("usage objects = %v, want the object kept", names)
 	}
 }
+
+func TestPanelSummaryShowsUsageHistory(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	f := addPanelClient(t, s, "sam@example.com", "logs")
+
+	before := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
+	if !strings.Contains(before, "No usage counted yet.") {
+		t.Errorf("summary before the usage run lacks the empty usage notice")
+	}
+
+	r := s.adminCall(t, "Usage.Update", map[string]any{"server_id": s.ServerID})
+	if r.Error != nil {
+		t.Fatalf("Usage.Update: %d %s", r.Error.Code, r.Error.Message)
+	}
+	after := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
+	usage := after[strings.Index(after, `class="obp-usage"`):]
+	usage = usage[:strings.Index(usage, "</table>")]
+	day := time.Now().UTC().Add(-time.Duration(f.ServiceID) * time.Hour).Format("2006-01-02")
+	for _, want := range []string{day, "4.0 KiB", "8.0 KiB", ">8<"} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("usage section lacks %q:\n%s", want, usage)
+		}
+	}
+}
