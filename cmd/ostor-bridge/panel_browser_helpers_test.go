@@ -92,13 +92,27 @@ func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// eval runs a JavaScript expression in the page.
-func (b *browser) eval(t *testing.T, expression string) {
+// follow runs steps that navigate, such as a click on a link or a form's button, and waits until
+// the next page has loaded. Waiting for an element alone is not enough, because the element may
+// still be on the page the click leaves.
+func (b *browser) follow(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, browserStepTimeout)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](expression)); err != nil {
-		t.Fatalf("browser: evaluate: %v", err)
+	resp, err := chromedp.RunResponse(ctx, steps...)
+	if err != nil {
+		t.Fatalf("browser: navigation: %v", err)
+	}
+	if resp.Status >= 400 {
+		t.Fatalf("browser: %s answered HTTP %d", resp.URL, resp.Status)
+	}
+}
+
+// evalStep is a browser step that runs a JavaScript expression and ignores its value.
+func evalStep(expression string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[any](expression)(ctx, target)
+		return chromedp.Void{}, err
 	}
 }
 

@@ -40,7 +40,7 @@ func postForm(t *testing.T, b *browser, fields map[string]string) {
 		fmt.Fprintf(&js, `{ const i = document.createElement('input'); i.type = 'hidden'; i.name = %q; i.value = %q; f.appendChild(i); }`, name, value)
 	}
 	js.WriteString(`document.body.appendChild(f); f.submit(); return true; })()`)
-	b.eval(t, js.String())
+	b.follow(t, evalStep(js.String()))
 }
 
 func TestPanelBrowserAdminFlow(t *testing.T) {
@@ -59,7 +59,7 @@ func TestPanelBrowserAdminFlow(t *testing.T) {
 	}
 
 	// Generate an access key: the panel lists it and the client's note in MariaDB names it.
-	b.do(t, chromedp.Click(chromedp.CSS(`button[data-action="generate_key"]`)), chromedp.WaitVisible(chromedp.CSS("#obp-flash")))
+	b.follow(t, chromedp.Click(chromedp.CSS(`button[data-action="generate_key"]`)))
 	user := s3UserByEmail(t, s, "kim@example.com")
 	if len(user.AccessKeys) != 2 {
 		t.Fatalf("S3 user has %d keys after Generate access key, want 2", len(user.AccessKeys))
@@ -82,9 +82,8 @@ func TestPanelBrowserAdminFlow(t *testing.T) {
 	b.do(t,
 		chromedp.SetValue(chromedp.CSS(form+` select[name="params[bucket]"]`), "media"),
 		chromedp.SendKeys(chromedp.CSS(form+` input[name="params[ops_get]"]`), "3600"),
-		chromedp.Click(chromedp.CSS(form+" button")),
-		chromedp.WaitVisible(chromedp.CSS("#obp-flash")),
 	)
+	b.follow(t, chromedp.Click(chromedp.CSS(form+" button")))
 	if got := b.text(t, "#obp-flash"); !strings.Contains(got, "Limits of bucket media set: ops get = 3600") {
 		t.Errorf("notice after setting the limit = %q", got)
 	}
@@ -100,17 +99,14 @@ func TestPanelBrowserAdminFlow(t *testing.T) {
 	}
 
 	// Delete a statistics object: the first click shows a confirmation page and changes nothing.
-	b.do(t,
-		chromedp.Click(chromedp.CSS(`a[href*="view=usage&"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#ostorbridge-usage")),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-object=%q] button`, f.Object))),
-		chromedp.WaitVisible(chromedp.CSS("#ostorbridge-confirm")),
-	)
+	b.follow(t, chromedp.Click(chromedp.CSS(`a[href*="view=usage&"]`)))
+	b.follow(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-object=%q] button`, f.Object))))
+	b.do(t, chromedp.WaitVisible(chromedp.CSS("#ostorbridge-confirm")))
 	b.screenshot(t, "#ostorbridge-confirm", "standin-confirm.png")
 	if names := s.Gateway.UsageNames(); len(names) != 1 {
 		t.Fatalf("usage objects before confirming = %v, want the object kept", names)
 	}
-	b.do(t, chromedp.Click(chromedp.CSS("#obp-confirm")), chromedp.WaitVisible(chromedp.CSS("#obp-flash")))
+	b.follow(t, chromedp.Click(chromedp.CSS("#obp-confirm")))
 	if got := b.text(t, "#obp-flash"); !strings.Contains(got, "Statistics object "+f.Object+" deleted") {
 		t.Errorf("notice after deleting = %q", got)
 	}
@@ -144,10 +140,8 @@ func TestPanelBrowserRendersMarkupInert(t *testing.T) {
 	}
 
 	// The object list links to each object; following the link must carry the name intact.
-	b.do(t,
-		chromedp.Click(chromedp.CSS(`a[href*="view=usage&"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#ostorbridge-usage")),
-	)
+	b.follow(t, chromedp.Click(chromedp.CSS(`a[href*="view=usage&"]`)))
+	b.do(t, chromedp.WaitVisible(chromedp.CSS("#ostorbridge-usage")))
 	if n := b.count(t, "#ostorbridge-usage img, #ostorbridge-usage script"); n != 0 {
 		t.Errorf("statistics object list contains %d script or img elements", n)
 	}
@@ -156,10 +150,8 @@ func TestPanelBrowserRendersMarkupInert(t *testing.T) {
 	}
 	// The name is not in the documented form, so the daemon refuses to read it and the addon
 	// shows that error, with the name as text.
-	b.do(t,
-		chromedp.Click(chromedp.CSS("table.obp-usagelist td a")),
-		chromedp.WaitVisible(chromedp.CSS(".alert-danger")),
-	)
+	b.follow(t, chromedp.Click(chromedp.CSS("table.obp-usagelist td a")))
+	b.do(t, chromedp.WaitVisible(chromedp.CSS(".alert-danger")))
 	if got := b.text(t, ".alert-danger"); !strings.Contains(got, "is invalid; expected s3-usage-") {
 		t.Errorf("error for the malformed object name = %q", got)
 	}
