@@ -215,6 +215,9 @@ func (c Config) validate(withRPC bool) error {
 	if c.RPC.CallTimeout.Duration <= 0 || c.RPC.MaxClockSkew.Duration <= 0 || c.Gateway.Timeout.Duration <= 0 || c.Provisioning.LockWait.Duration <= 0 {
 		add("rpc.call_timeout, rpc.max_clock_skew, gateway.timeout and provisioning.lock_wait must be positive durations")
 	}
+	if err := bridge.ValidateEmailTemplate(c.Provisioning.AdditionalUserEmail); err != nil {
+		add("%v", err)
+	}
 	if c.Panel.Deadline.Duration <= 0 || c.Panel.Deadline.Duration >= c.RPC.CallTimeout.Duration {
 		add("panel.deadline is %s; set a positive duration shorter than rpc.call_timeout (%s), e.g. \"4s\"", c.Panel.Deadline.Duration, c.RPC.CallTimeout.Duration)
 	}
@@ -225,9 +228,6 @@ func (c Config) validate(withRPC bool) error {
 	}
 	if c.Reconcile.Timeout.Duration <= 0 {
 		add("reconcile.timeout must be a positive duration, e.g. \"5m\"")
-	}
-	if err := bridge.ValidateEmailTemplate(c.Provisioning.AdditionalUserEmail); err != nil {
-		add("%v", err)
 	}
 	problems = append(problems, c.Usage.problems()...)
 	switch c.Log.Level {
