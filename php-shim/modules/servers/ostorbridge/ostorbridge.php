@@ -7,8 +7,10 @@
  * itself, talks to the S3 gateway and writes the access-key note. This file holds no business
  * logic, no SQL and no gateway calls.
  *
- * The WHMCS server record holds the daemon's address: hostname (or "unix:/path/to.sock"), port,
- * "secure" for HTTPS, and the RPC secret as the password.
+ * Every function finds the daemon the same way as the hooks and the addon do (lib/Settings.php):
+ * the OSTOR_BRIDGE_RPC_* constants of WHMCS's configuration.php first, then the addon's
+ * settings, then the WHMCS server record: hostname (or "unix:/path/to.sock"), port, "secure"
+ * for HTTPS, and the RPC secret as the password.
  */
 
 if (!defined('WHMCS') && !defined('OSTORBRIDGE_TESTING')) {
@@ -16,11 +18,13 @@ if (!defined('WHMCS') && !defined('OSTORBRIDGE_TESTING')) {
 }
 
 require_once __DIR__ . '/lib/RpcClient.php';
+require_once __DIR__ . '/lib/Settings.php';
 require_once __DIR__ . '/lib/buttons.php';
 require_once __DIR__ . '/lib/usage.php';
 
 use OstorBridge\RpcClient;
 use OstorBridge\RpcException;
+use OstorBridge\Settings;
 
 function ostorbridge_MetaData()
 {
@@ -126,6 +130,7 @@ function ostorbridge_ChangePackage(array $params)
 function ostorbridge_ClientArea(array $params)
 {
     return ostorbridge_guard(function () use ($params) {
+        $params = ostorbridge_daemonParams($params);
         $request = ['service_id' => (int) ($params['serviceid'] ?? 0), 'admin_id' => 0];
         $reply = RpcClient::fromParams($params)->call('Service.ClientArea', $request);
         $secrets = [];
@@ -153,9 +158,17 @@ function ostorbridge_ClientArea(array $params)
 function ostorbridge_TestConnection(array $params)
 {
     return ostorbridge_guard(function () use ($params) {
+        $settings = Settings::load($params);
+        $params = array_merge($params, $settings->serverFields());
         $client = RpcClient::fromParams($params);
-        $reply = $client->call('System.Check', []);
-        ostorbridge_log('TestConnection', ['address' => $client->address()], $reply, $params);
+        $request = ['address' => $client->address(), 'settings' => $settings->describeSource()];
+        try {
+            $reply = $client->call('System.Check', []);
+        } catch (RpcException $e) {
+            ostorbridge_log('TestConnection', $request, ['error' => $e->getMessage()], $params);
+            throw new RpcException($e->getMessage() . ' The address and secret come from ' . $settings->describeSource() . '.', $e->getCode(), $e->getKind(), $e->isRetryable());
+        }
+        ostorbridge_log('TestConnection', $request, $reply, $params);
         if (!empty($reply['ok'])) {
             return ['success' => true, 'error' => ''];
         }
@@ -178,6 +191,7 @@ function ostorbridge_TestConnection(array $params)
 function ostorbridge_serviceCall(array $params, $method, $action)
 {
     return ostorbridge_guard(function () use ($params, $method, $action) {
+        $params = ostorbridge_daemonParams($params);
         $request = [
             'service_id' => (int) ($params['serviceid'] ?? 0),
             'admin_id' => ostorbridge_adminId(),
@@ -194,6 +208,18 @@ function ostorbridge_serviceCall(array $params, $method, $action)
     }, function ($message) {
         return $message;
     });
+}
+
+/**
+ * Returns $params with the server fields replaced by the daemon settings every entry point
+ * shares (lib/Settings.php), so that RpcClient::fromParams reaches that daemon and the module
+ * log masks its secret.
+ *
+ * @throws RpcException when no daemon is configured
+ */
+function ostorbridge_daemonParams(array $params)
+{
+    return array_merge($params, Settings::load($params)->serverFields());
 }
 
 /**

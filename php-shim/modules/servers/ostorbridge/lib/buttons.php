@@ -99,7 +99,7 @@ function ostorbridge_Reconcile(array $params)
 function ostorbridge_AdminServicesTabFields(array $params)
 {
     $html = ostorbridge_guard(function () use ($params) {
-        $client = RpcClient::fromParams($params);
+        $client = RpcClient::fromParams(ostorbridge_daemonParams($params));
         $reply = $client->call('Service.Keys', ['service_id' => (int) ($params['serviceid'] ?? 0), 'admin_id' => ostorbridge_adminId()]);
         return ostorbridge_renderKeys($params, $reply);
     }, function ($message) {
@@ -151,6 +151,7 @@ function ostorbridge_chosenKey()
 /** Runs one RPC, writes it to the module log and returns the reply; errors are logged and rethrown. */
 function ostorbridge_callLogged(array $params, $method, $action, array $request)
 {
+    $params = ostorbridge_daemonParams($params);
     $client = RpcClient::fromParams($params);
     try {
         $reply = $client->call($method, $request);

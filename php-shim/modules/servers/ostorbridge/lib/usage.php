@@ -21,6 +21,7 @@ function ostorbridge_UsageUpdate(array $params)
 {
     return ostorbridge_guard(function () use ($params) {
         $request = ['server_id' => (int) ($params['serverid'] ?? 0)];
+        $params = ostorbridge_daemonParams($params);
         $client = RpcClient::fromParams($params);
         try {
             $reply = $client->call('Usage.Update', $request);
