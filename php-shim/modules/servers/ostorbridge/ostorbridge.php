@@ -7,10 +7,10 @@
  * itself, talks to the S3 gateway and writes the access-key note. This file holds no business
  * logic, no SQL and no gateway calls.
  *
- * Every function finds the daemon the same way as the hooks and the addon do (lib/Settings.php):
- * the OSTOR_BRIDGE_RPC_* constants of WHMCS's configuration.php first, then the addon's
- * settings, then the WHMCS server record: hostname (or "unix:/path/to.sock"), port, "secure"
- * for HTTPS, and the RPC secret as the password.
+ * Every function finds the daemon the same way as the hooks and the addon do (lib/Settings.php).
+ * The OSTOR_BRIDGE_RPC_* constants of WHMCS's configuration.php come first, then the addon's
+ * settings. The WHMCS server record comes last: hostname (or "unix:/path/to.sock"), port,
+ * "secure" for HTTPS, and the RPC secret as the password.
  */
 
 if (!defined('WHMCS') && !defined('OSTORBRIDGE_TESTING')) {

@@ -189,7 +189,7 @@ final class RpcClient
             $errno = curl_errno($ch);
             curl_close($ch);
             $kind = $errno === CURLE_OPERATION_TIMEOUTED ? 'timeout' : 'transport';
-            $hint = 'Check that it runs (systemctl status ostor-bridge) and that the server record\'s hostname and port match rpc.listen.';
+            $hint = 'Check that it runs (systemctl status ostor-bridge) and that the configured address and port match rpc.listen.';
             if (strpos($this->url, 'https:') === 0 && $errno === CURLE_SSL_CONNECT_ERROR) {
                 $hint = 'The daemon serves plain HTTP on loopback or a unix socket: untick "Secure" in the server record, or put a TLS proxy in front of it.';
             }
