@@ -21,9 +21,7 @@ final class ConfigurationTest extends TestCase
 
     protected function setUp(): void
     {
-        foreach ([Settings::HOST, Settings::PORT, Settings::SECRET] as $name) {
-            putenv($name);
-        }
+        self::clearEnvironment();
         ostorbridge_test_take_activity();
         $_SESSION = ['adminid' => 5];
         $_GET = [];
@@ -32,6 +30,11 @@ final class ConfigurationTest extends TestCase
         $_SERVER['REQUEST_METHOD'] = 'GET';
         $GLOBALS['addon_test_token'] = 'good-token';
         $GLOBALS['addon_test_permissions'] = [Addon::VIEW_PERMISSION, Addon::ACT_PERMISSION];
+    }
+
+    protected function tearDown(): void
+    {
+        self::clearEnvironment();
     }
 
     /**
@@ -89,7 +92,29 @@ final class ConfigurationTest extends TestCase
         $this->assertFalse($deleted['disabled']);
         $this->assertNull($merged);
         $this->assertStringContainsString('cannot be merged into itself', $activity);
-        $this->assertStringContainsString("The address and secret come from the OSTOR_BRIDGE_RPC_* constants of WHMCS's configuration.php", $activity);
+    }
+
+    /**
+     * @runInSeparateProcess
+     * @preserveGlobalState disabled
+     */
+    public function testWrongSecretNamesItsSource(): void
+    {
+        define(Settings::HOST, ostorbridge_test_env('HOST'));
+        define(Settings::PORT, ostorbridge_test_env('PORT'));
+        define(Settings::SECRET, 'not-the-daemon-secret-at-all');
+        $source = "The address and secret come from the OSTOR_BRIDGE_RPC_* constants of WHMCS's configuration.php";
+
+        $created = ostorbridge_CreateAccount(['serviceid' => 1]);
+        $deleted = ostorbridge_hook_ServiceDelete(['serviceid' => 1]);
+
+        $this->assertStringContainsString('signature does not match', $created);
+        $this->assertStringContainsString($source, $created);
+        $this->assertNull($deleted);
+        $activity = implode("\n", ostorbridge_test_take_activity());
+        $this->assertStringContainsString('signature does not match', $activity);
+        $this->assertStringContainsString($source, $activity);
+        $this->assertStringNotContainsString('not-the-daemon-secret-at-all', $created . $activity);
     }
 
     /**
@@ -119,6 +144,19 @@ final class ConfigurationTest extends TestCase
 
         $this->assertStringContainsString('id="ostorbridge-users"', $html);
         $this->assertStringNotContainsString('alert-danger', $html);
+    }
+
+    public function testUnreachableDaemonNamesSource(): void
+    {
+        $port = self::closedPort();
+        putenv(Settings::HOST . '=127.0.0.1:' . $port);
+        putenv(Settings::SECRET . '=' . ostorbridge_test_env('SECRET'));
+
+        $result = ostorbridge_TestConnection(['serverhostname' => '127.0.0.1', 'serverpassword' => 'a-server-record-secret']);
+
+        $this->assertFalse($result['success']);
+        $this->assertStringContainsString("Could not reach the ostor-bridge daemon at http://127.0.0.1:$port/rpc", $result['error']);
+        $this->assertStringContainsString('The address and secret come from the OSTOR_BRIDGE_RPC_* constants of WHMCS\'s configuration.php or environment variables.', $result['error']);
     }
 
     public function testModuleFunctionsWithoutConfigurationNameWhatToSet(): void
@@ -175,6 +213,13 @@ final class ConfigurationTest extends TestCase
 
         $this->assertStringContainsString('class="alert alert-danger"', $html);
         $this->assertStringContainsString(self::NOT_CONFIGURED, $html);
+    }
+
+    private static function clearEnvironment(): void
+    {
+        foreach ([Settings::HOST, Settings::PORT, Settings::SECRET] as $name) {
+            putenv($name);
+        }
     }
 
     /** Defines the constants as the README's install steps put them into configuration.php. */

@@ -72,11 +72,7 @@ function ostorbridge_hookCall($hook, $method, array $request)
     try {
         $settings = Settings::load();
         $secret = $settings->secret();
-        try {
-            $reply = $settings->client()->call($method, $request);
-        } catch (\Throwable $e) {
-            throw new \RuntimeException($e->getMessage() . ' The address and secret come from ' . $settings->describeSource() . '.', 0, $e);
-        }
+        $reply = $settings->client()->call($method, $request);
         ostorbridge_hookLog($hook, $request, $reply, $secret);
         return $reply;
     } catch (\Throwable $e) {

@@ -130,9 +130,9 @@ function ostorbridge_ChangePackage(array $params)
 function ostorbridge_ClientArea(array $params)
 {
     return ostorbridge_guard(function () use ($params) {
-        $params = ostorbridge_daemonParams($params);
+        list($client, $params) = ostorbridge_connect($params);
         $request = ['service_id' => (int) ($params['serviceid'] ?? 0), 'admin_id' => 0];
-        $reply = RpcClient::fromParams($params)->call('Service.ClientArea', $request);
+        $reply = $client->call('Service.ClientArea', $request);
         $secrets = [];
         foreach ($reply['access_keys'] ?? [] as $key) {
             if (!empty($key['secret_access_key'])) {
@@ -160,13 +160,13 @@ function ostorbridge_TestConnection(array $params)
     return ostorbridge_guard(function () use ($params) {
         $settings = Settings::load($params);
         $params = array_merge($params, $settings->serverFields());
-        $client = RpcClient::fromParams($params);
+        $client = $settings->client();
         $request = ['address' => $client->address(), 'settings' => $settings->describeSource()];
         try {
             $reply = $client->call('System.Check', []);
         } catch (RpcException $e) {
             ostorbridge_log('TestConnection', $request, ['error' => $e->getMessage()], $params);
-            throw new RpcException($e->getMessage() . ' The address and secret come from ' . $settings->describeSource() . '.', $e->getCode(), $e->getKind(), $e->isRetryable());
+            throw $e;
         }
         ostorbridge_log('TestConnection', $request, $reply, $params);
         if (!empty($reply['ok'])) {
@@ -191,12 +191,11 @@ function ostorbridge_TestConnection(array $params)
 function ostorbridge_serviceCall(array $params, $method, $action)
 {
     return ostorbridge_guard(function () use ($params, $method, $action) {
-        $params = ostorbridge_daemonParams($params);
+        list($client, $params) = ostorbridge_connect($params);
         $request = [
             'service_id' => (int) ($params['serviceid'] ?? 0),
             'admin_id' => ostorbridge_adminId(),
         ];
-        $client = RpcClient::fromParams($params);
         try {
             $reply = $client->call($method, $request);
         } catch (RpcException $e) {
@@ -211,15 +210,17 @@ function ostorbridge_serviceCall(array $params, $method, $action)
 }
 
 /**
- * Returns $params with the server fields replaced by the daemon settings every entry point
- * shares (lib/Settings.php), so that RpcClient::fromParams reaches that daemon and the module
- * log masks its secret.
+ * Resolves the daemon from the settings every entry point shares (lib/Settings.php). Returns
+ * the RPC client and $params with the server fields replaced by the resolved ones, so that
+ * ostorbridge_log masks the secret actually used.
  *
+ * @return array{0:RpcClient,1:array}
  * @throws RpcException when no daemon is configured
  */
-function ostorbridge_daemonParams(array $params)
+function ostorbridge_connect(array $params)
 {
-    return array_merge($params, Settings::load($params)->serverFields());
+    $settings = Settings::load($params);
+    return [$settings->client(), array_merge($params, $settings->serverFields())];
 }
 
 /**

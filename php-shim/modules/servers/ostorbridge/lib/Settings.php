@@ -128,10 +128,10 @@ final class Settings
         return $this->serverFields;
     }
 
-    /** Builds the RPC client for the resolved daemon. */
+    /** Builds the RPC client for the resolved daemon. Its errors name where it was configured. */
     public function client(): RpcClient
     {
-        return RpcClient::fromParams($this->serverFields);
+        return RpcClient::fromParams($this->serverFields)->describedAs($this->describeSource());
     }
 
     private static function fromConfiguration(): ?self

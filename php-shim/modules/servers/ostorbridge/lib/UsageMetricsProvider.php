@@ -90,8 +90,7 @@ final class UsageMetricsProvider implements ProviderInterface
 
     private function fetch(array $request): array
     {
-        $params = ostorbridge_daemonParams($this->params);
-        $client = RpcClient::fromParams($params);
+        list($client, $params) = ostorbridge_connect($this->params);
         try {
             $reply = $client->call('Usage.Metrics', $request);
         } catch (RpcException $e) {
