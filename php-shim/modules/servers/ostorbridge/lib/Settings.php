@@ -21,9 +21,9 @@
  * and a source that has one without the other is an error that names the missing setting.
  * The first two sources always use plain HTTP, which is what the daemon serves.
  *
- * The server record is not a source for hooks. Reading it there would need the tblservers
- * columns, which WHMCS does not document, and decrypting its password, and GetServers does not
- * document returning the password.
+ * The server record is not a source for hooks. A hook would have to read it from tblservers,
+ * whose columns WHMCS does not document, and decrypt its password. The GetServers API command
+ * documents no password in its response (WHMCS developer docs, api-reference/getservers).
  */
 
 namespace OstorBridge;
