@@ -136,6 +136,8 @@ step "The customer stores and fetches files with the new user's own key through 
 
 step "ostor-bridge usage collect stores the statistics object the gateway wrote for that period"
 "$work/bin/ostor-bridge" usage collect --config "$work/ostor-bridge.toml" | tee "$work/collect.out"
+echo "ostor-sim logged the object when the collector's listing request found its period over:"
+grep '"msg":"usage object written"' "$work/sim.log"
 # sent_value LABEL and collected_value LABEL print the number after LABEL in the two outputs.
 sent_value() { sed -n "s|^sent $1 ||p" "$work/traffic.out"; }
 collected_value() { sed -n "s|^$1  *||p" "$work/collect.out"; }

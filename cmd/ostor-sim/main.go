@@ -6,8 +6,9 @@
 //	OSTOR_SIM_SECRET_KEY=<secret> ostor-sim -listen 127.0.0.1:9000 -profile vhi63 -access-key <key ID>
 //
 // It prints "listening on http://<address>" to standard output once the port
-// is open, logs one JSON line per request to standard error, and shuts down
-// gracefully on SIGINT or SIGTERM. All state is lost on exit.
+// is open, logs one JSON line per request and per usage object written to
+// standard error, and shuts down gracefully on SIGINT or SIGTERM. All state
+// is lost on exit.
 package main
 
 import (
@@ -151,6 +152,7 @@ func serve(ctx context.Context, opts options, logger *zap.Logger, stdout io.Writ
 		AllowDuplicateEmails: opts.allowDuplicateEmails,
 		MaxRecordedRequests:  maxRecordedRequests,
 		UsagePeriod:          opts.usagePeriod,
+		UsageObserver:        logUsageObject(logger),
 		Observer:             logRequest(logger),
 	})
 
@@ -193,6 +195,25 @@ func serve(ctx context.Context, opts options, logger *zap.Logger, stdout io.Writ
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// logUsageObject returns a usage observer that logs one line per usage
+// object written from S3 traffic: its name and totals over its records.
+func logUsageObject(logger *zap.Logger) func(string, []ostor.UsageItem) {
+	return func(name string, items []ostor.UsageItem) {
+		var total ostor.UsageItem
+		for _, it := range items {
+			total.Put += it.Put
+			total.Get += it.Get
+			total.List += it.List
+			total.Other += it.Other
+			total.Uploaded += it.Uploaded
+			total.Downloaded += it.Downloaded
+		}
+		logger.Info("usage object written", zap.String("name", name), zap.Int("records", len(items)),
+			zap.Int64("requests", total.Put+total.Get+total.List+total.Other),
+			zap.Int64("bytes_uploaded", total.Uploaded), zap.Int64("bytes_downloaded", total.Downloaded))
+	}
 }
 
 // logRequest returns an observer that logs one line per request: method,

@@ -176,3 +176,25 @@ func TestHelpDescribesS3AndUsage(t *testing.T) {
 		t.Errorf("help still says the simulator serves only the admin API:\n%s", help)
 	}
 }
+
+func TestUsageObjectLogSumsRecords(t *testing.T) {
+	var logs lockedBuffer
+	logUsageObject(newLogger(&logs))("s3-usage-8000000000000065-2026-12-04T10:00:00.000Z-30", []ostor.UsageItem{
+		{UserID: "a1", Bucket: "", Other: 1},
+		{UserID: "a1", Bucket: "photos", Put: 2, Get: 1, List: 1, Uploaded: 6000, Downloaded: 1500},
+	})
+
+	line := logs.String()
+	for _, want := range []string{
+		`"msg":"usage object written"`,
+		`"name":"s3-usage-8000000000000065-2026-12-04T10:00:00.000Z-30"`,
+		`"records":2`,
+		`"requests":5`,
+		`"bytes_uploaded":6000`,
+		`"bytes_downloaded":1500`,
+	} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log line lacks %s: %s", want, line)
+		}
+	}
+}

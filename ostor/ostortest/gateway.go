@@ -63,6 +63,10 @@ type Options struct {
 	// many seconds each, as a gateway with S3_GW_COLLECT_STAT=1 does. It
 	// must be a whole number of seconds. Zero records no usage.
 	UsagePeriod time.Duration
+	// UsageObserver, if set, is called with the name and counter records
+	// of each usage object that the gateway writes from S3 traffic. It must
+	// not call back into the Gateway.
+	UsageObserver func(name string, items []ostor.UsageItem)
 	// MaxRecordedRequests bounds the list returned by Requests, and the oldest
 	// entries are dropped first. Zero means no bound.
 	MaxRecordedRequests int
@@ -149,6 +153,7 @@ type Gateway struct {
 	quoteServiceID       bool
 	maxUsageListItems    int
 	usagePeriod          time.Duration
+	usageObserver        func(name string, items []ostor.UsageItem)
 
 	mu          sync.Mutex // guards every field below
 	now         func() time.Time
@@ -157,7 +162,8 @@ type Gateway struct {
 	faults      map[string]*faultState
 	requests    []RecordedRequest
 	requestSeq  uint64
-	usageWindow usageWindow // open statistics period, when usagePeriod > 0
+	usageWindow usageWindow   // open statistics period, when usagePeriod > 0
+	usageClosed []closedUsage // objects written but not yet passed to usageObserver
 }
 
 // NewGateway returns a Gateway with no users. It panics on an unknown
@@ -216,6 +222,7 @@ func NewGateway(opts Options) *Gateway {
 		quoteServiceID:       opts.QuoteServiceID,
 		maxUsageListItems:    maxUsage,
 		usagePeriod:          opts.UsagePeriod,
+		usageObserver:        opts.UsageObserver,
 		now:                  now,
 		credentials:          map[string]string{keyID: secret},
 		state:                newState(),
@@ -403,6 +410,7 @@ func (g *Gateway) handle(r *http.Request, rec *RecordedRequest) (result, *apiErr
 	g.closeUsageWindowLocked(g.now())
 	res, applied, handlerErr := rt.handler(g.state, g, args{params: params, body: body})
 	g.mu.Unlock()
+	g.notifyUsage()
 	rec.Applied = applied
 
 	if hasFault && fault.DropAfterApply {

@@ -18,6 +18,13 @@ type usageWindow struct {
 	items map[usageKey]*ostor.UsageItem
 }
 
+// closedUsage is a usage object written from S3 traffic, for
+// Options.UsageObserver.
+type closedUsage struct {
+	name  string
+	items []ostor.UsageItem
+}
+
 // s3Traffic is what one S3 data request contributes to usage statistics.
 type s3Traffic struct {
 	userID   string // empty until the request is authenticated
@@ -72,6 +79,7 @@ func (g *Gateway) countS3Usage(t *s3Traffic, downloaded int64) {
 	if g.usagePeriod == 0 || t.userID == "" {
 		return
 	}
+	defer g.notifyUsage()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 
@@ -122,7 +130,8 @@ func usageWindowStart(now time.Time, period time.Duration) time.Time {
 }
 
 // closeUsageWindowLocked writes the open period as a usage object once now
-// has reached its end. Gateway.mu must be held.
+// has reached its end, and queues it for notifyUsage. Gateway.mu must be
+// held.
 func (g *Gateway) closeUsageWindowLocked(now time.Time) {
 	w := &g.usageWindow
 	if w.items == nil || now.Before(w.start.Add(g.usagePeriod)) {
@@ -133,19 +142,38 @@ func (g *Gateway) closeUsageWindowLocked(now time.Time) {
 		items = append(items, *item)
 	}
 	sortUsageItems(items)
-	g.mergeUsageLocked(w.start, g.usagePeriod, items)
+	name := g.mergeUsageLocked(w.start, g.usagePeriod, items)
 	*w = usageWindow{}
+	if g.usageObserver != nil {
+		g.usageClosed = append(g.usageClosed, closedUsage{name: name, items: items})
+	}
+}
+
+// notifyUsage passes the usage objects written since the last call to
+// Options.UsageObserver. It takes Gateway.mu itself, and calls the observer
+// without holding it.
+func (g *Gateway) notifyUsage() {
+	if g.usageObserver == nil {
+		return
+	}
+	g.mu.Lock()
+	closed := g.usageClosed
+	g.usageClosed = nil
+	g.mu.Unlock()
+	for _, c := range closed {
+		g.usageObserver(c.name, c.items)
+	}
 }
 
 // mergeUsageLocked stores items as the usage object of the period, adding
 // them to the counters of an object of the same name that AddUsage or
-// GenerateUsage stored earlier. Gateway.mu must be held.
-func (g *Gateway) mergeUsageLocked(start time.Time, period time.Duration, items []ostor.UsageItem) {
+// GenerateUsage stored earlier. It returns the object name. Gateway.mu must
+// be held.
+func (g *Gateway) mergeUsageLocked(start time.Time, period time.Duration, items []ostor.UsageItem) string {
 	name := ostor.FormatUsageName(ostor.UsageName{ServiceID: g.serviceID, Start: start.UTC().Truncate(time.Second), Period: int64(period / time.Second)})
 	existing, ok := g.state.usage[name]
 	if !ok {
-		g.addUsageLocked(start, period, items)
-		return
+		return g.addUsageLocked(start, period, items)
 	}
 	for _, item := range items {
 		merged := false
@@ -168,6 +196,7 @@ func (g *Gateway) mergeUsageLocked(start time.Time, period time.Duration, items 
 		}
 	}
 	sortUsageItems(existing.items)
+	return name
 }
 
 func sortUsageItems(items []ostor.UsageItem) {
@@ -183,6 +212,7 @@ func sortUsageItems(items []ostor.UsageItem) {
 // still open, sorted by user and bucket, and the period's start. It returns
 // nil when no request was counted since the last period closed.
 func (g *Gateway) OpenUsage() ([]ostor.UsageItem, time.Time) {
+	defer g.notifyUsage()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.closeUsageWindowLocked(g.now())

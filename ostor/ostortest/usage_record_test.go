@@ -475,3 +475,35 @@ func TestUsagePeriodMustBeWholeSeconds(t *testing.T) {
 	}()
 	ostortest.NewGateway(ostortest.Options{UsagePeriod: 1500 * time.Millisecond})
 }
+
+func TestUsageObserverGetsWrittenObjects(t *testing.T) {
+	periodStart := currentMinute()
+	clock := &testClock{now: periodStart.Add(time.Second)}
+	var mu sync.Mutex
+	var names []string
+	var records [][]ostor.UsageItem
+	srv := ostortest.Start(t, ostortest.Options{Now: clock.Now, UsagePeriod: time.Minute, UsageObserver: func(name string, items []ostor.UsageItem) {
+		mu.Lock()
+		defer mu.Unlock()
+		names = append(names, name)
+		records = append(records, items)
+	}})
+	u := addS3User(t, srv, "owner@example.com")
+	client := minioClient(t, srv, u)
+	if err := client.MakeBucket(context.Background(), "photos", minio.MakeBucketOptions{}); err != nil {
+		t.Fatalf("MakeBucket: %v", err)
+	}
+
+	clock.Set(periodStart.Add(time.Minute))
+	if len(readUsage(t, srv)) != 1 {
+		t.Fatal("no usage object after the period ended")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := usageName(periodStart, time.Minute); len(names) != 1 || names[0] != want {
+		t.Fatalf("observer got %v, want [%s]", names, want)
+	}
+	if len(records[0]) != 1 || records[0][0].UserID != u.ID || records[0][0].Other != 1 {
+		t.Errorf("observer records = %+v, want one record of one other request by %s", records[0], u.ID)
+	}
+}
