@@ -149,7 +149,7 @@ func (g *Gateway) serveS3(w http.ResponseWriter, r *http.Request) {
 		}
 	default:
 		rendered = httptest.NewRecorder()
-		g.renderS3(rendered, r, requestID, rec.Status, res, apiErr)
+		renderS3(rendered, r, requestID, rec.Status, res, apiErr)
 		downloaded = int64(rendered.Body.Len())
 	}
 	g.record(rec)
@@ -166,7 +166,7 @@ func (g *Gateway) serveS3(w http.ResponseWriter, r *http.Request) {
 }
 
 // renderS3 writes an S3 error or an XML result to w.
-func (g *Gateway) renderS3(w http.ResponseWriter, r *http.Request, requestID string, status int, res s3Result, apiErr *apiError) {
+func renderS3(w http.ResponseWriter, r *http.Request, requestID string, status int, res s3Result, apiErr *apiError) {
 	switch {
 	case apiErr != nil && r.Method == http.MethodHead:
 		// A HEAD response has no body, so the error code goes only in

@@ -467,6 +467,20 @@ func TestGetObjectRanges(t *testing.T) {
 	}
 }
 
+func TestGetObjectEmpty(t *testing.T) {
+	srv := ostortest.Start(t, ostortest.Options{})
+	u := addS3User(t, srv, "owner@example.com")
+	client := minioClient(t, srv, u)
+	if err := client.MakeBucket(context.Background(), "photos", minio.MakeBucketOptions{}); err != nil {
+		t.Fatalf("MakeBucket: %v", err)
+	}
+	putZeros(t, client, "photos", "empty.txt", 0)
+
+	if got := getAll(t, client, "photos", "empty.txt", minio.GetObjectOptions{}); len(got) != 0 {
+		t.Errorf("GetObject of an empty object returned %d bytes", len(got))
+	}
+}
+
 func TestUsagePeriodMustBeWholeSeconds(t *testing.T) {
 	defer func() {
 		if recover() == nil {
