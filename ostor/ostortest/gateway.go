@@ -58,6 +58,15 @@ type Options struct {
 	// MaxUsageListItems is the maximum number of names in one usage list
 	// reply. A longer list is cut and marked truncated. Zero means 1000.
 	MaxUsageListItems int
+	// UsagePeriod, when positive, makes the gateway count every
+	// authenticated S3 data request into usage objects that cover this
+	// many seconds each, as a gateway with S3_GW_COLLECT_STAT=1 does. It
+	// must be a whole number of seconds. Zero records no usage.
+	UsagePeriod time.Duration
+	// UsageObserver, if set, is called with the name and counter records
+	// of each usage object that the gateway writes from S3 traffic. It must
+	// not call back into the Gateway.
+	UsageObserver func(name string, items []ostor.UsageItem)
 	// MaxRecordedRequests bounds the list returned by Requests, and the oldest
 	// entries are dropped first. Zero means no bound.
 	MaxRecordedRequests int
@@ -143,6 +152,8 @@ type Gateway struct {
 	serviceID            string
 	quoteServiceID       bool
 	maxUsageListItems    int
+	usagePeriod          time.Duration
+	usageObserver        func(name string, items []ostor.UsageItem)
 
 	mu          sync.Mutex // guards every field below
 	now         func() time.Time
@@ -151,6 +162,8 @@ type Gateway struct {
 	faults      map[string]*faultState
 	requests    []RecordedRequest
 	requestSeq  uint64
+	usageWindow usageWindow   // open statistics period, when usagePeriod > 0
+	usageClosed []closedUsage // objects written but not yet passed to usageObserver
 }
 
 // NewGateway returns a Gateway with no users. It panics on an unknown
@@ -191,6 +204,7 @@ func NewGateway(opts Options) *Gateway {
 	if maxUsage <= 0 {
 		maxUsage = 1000
 	}
+	validateUsagePeriod(opts.UsagePeriod)
 	keyID, secret := opts.AccessKeyID, opts.SecretAccessKey
 	if keyID == "" || secret == "" {
 		keyID = randomHex(16) + randomString(upperDigits, 4)
@@ -207,6 +221,8 @@ func NewGateway(opts Options) *Gateway {
 		serviceID:            strings.ToLower(serviceID),
 		quoteServiceID:       opts.QuoteServiceID,
 		maxUsageListItems:    maxUsage,
+		usagePeriod:          opts.UsagePeriod,
+		usageObserver:        opts.UsageObserver,
 		now:                  now,
 		credentials:          map[string]string{keyID: secret},
 		state:                newState(),
@@ -391,8 +407,10 @@ func (g *Gateway) handle(r *http.Request, rec *RecordedRequest) (result, *apiErr
 		body = readBody(r)
 	}
 	g.mu.Lock()
+	g.closeUsageWindowLocked(g.now())
 	res, applied, handlerErr := rt.handler(g.state, g, args{params: params, body: body})
 	g.mu.Unlock()
+	g.notifyUsage()
 	rec.Applied = applied
 
 	if hasFault && fault.DropAfterApply {
