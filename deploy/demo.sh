@@ -155,9 +155,11 @@ echo "usage collect stored exactly the traffic sent: $(sent_value "bytes uploade
 step "The daily usage history (ostor-bridge usage show)"
 "$work/bin/ostor-bridge" usage show --config "$work/ostor-bridge.toml" --service 1 --days 1
 
-step "WHMCS's daily cron: ostor-bridge usage update writes disk and bandwidth usage (MB) into tblhosting"
-echo "It collects first, and finds no new statistics objects because the run above stored them."
-"$work/bin/ostor-bridge" usage update --config "$work/ostor-bridge.toml"
+step "WHMCS's daily cron: php runs ostorbridge_UsageUpdate(\$params), which writes disk and bandwidth usage (MB) into tblhosting"
+echo "The daemon collects first, and finds no new statistics objects because the run above stored them."
+result=$(php php-shim/tests/call-module.php UsageUpdate <<<"$params")
+echo "UsageUpdate returned $result"
+[[ "$result" == '"success"' ]] || { echo "demo: UsageUpdate failed" >&2; cat "$work/daemon.log" >&2; exit 1; }
 "${mysql_cmd[@]}" whmcs -t -e "SELECT id AS service, domainstatus AS status, diskusage AS disk_mb, bwusage AS bandwidth_mb, lastupdate
   FROM tblhosting WHERE id = 1"
 
