@@ -139,8 +139,7 @@ var findingKinds = []FindingKind{
 }
 
 // initSeries creates the series of the fixed label values with value 0, so
-// that an alert on an increase sees the first event and not only the
-// second.
+// that an alert on an increase detects the first event, not only the second.
 func (m *Metrics) initSeries() {
 	for _, result := range []string{"processed", "skipped", "failed", "deleted"} {
 		m.usageObjects.WithLabelValues(result)
@@ -245,7 +244,7 @@ func (m *Metrics) recordReconcile(req ReconcileRequest, report ReconcileReport) 
 		counts[group{f.Kind, state}]++
 	}
 	// Each series is set rather than reset and rebuilt, so a scrape never
-	// sees the findings half written.
+	// reads the findings half written.
 	for g, n := range counts {
 		m.reconcileFindings.WithLabelValues(string(g.kind), g.state).Set(float64(n))
 	}

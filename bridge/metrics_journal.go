@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +53,10 @@ type journalCollector struct {
 	operations    *prometheus.Desc
 	oldestPending *prometheus.Desc
 	up            *prometheus.Desc
+
+	// failing is true while the journal query fails, so that an outage
+	// logs one line when it starts and one when it ends, not one per scrape.
+	failing atomic.Bool
 }
 
 func (c *journalCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -68,9 +73,14 @@ func (c *journalCollector) Collect(ch chan<- prometheus.Metric) {
 
 	counts, err := c.journal.OperationCounts(ctx)
 	if err != nil {
-		c.log.Warn("reading the journal for metrics failed", zap.Error(err))
+		if !c.failing.Swap(true) {
+			c.log.Warn("reading the journal for metrics failed; journal_up is 0 until a scrape reads it again", zap.Error(err))
+		}
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)
 		return
+	}
+	if c.failing.Swap(false) {
+		c.log.Info("reading the journal for metrics works again")
 	}
 	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 1)
 

@@ -53,7 +53,8 @@ type metricsServer struct {
 
 // startMetricsServer listens on cfg.Listen and serves m until shutdown. It
 // prints the address on stdout before returning, so a supervisor or test
-// can find a port that the system chose for ":0".
+// can find a port that the system chose for ":0". The line does not contain
+// "listening on", which scripts wait for to know that RPC is served.
 func startMetricsServer(cfg MetricsConfig, log *zap.Logger, m *bridge.Metrics, stdout io.Writer) (*metricsServer, error) {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -85,7 +86,7 @@ func startMetricsServer(cfg MetricsConfig, log *zap.Logger, m *bridge.Metrics, s
 	}()
 
 	log.Info("serving metrics", zap.String("address", ln.Addr().String()))
-	fmt.Fprintf(stdout, "ostor-bridge metrics listening on %s\n", ln.Addr())
+	fmt.Fprintf(stdout, "ostor-bridge metrics on %s\n", ln.Addr())
 	return s, nil
 }
 

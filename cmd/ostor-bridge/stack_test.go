@@ -167,7 +167,7 @@ func (s *stack) startDaemon(t *testing.T, opts stackOptions) {
 		for sc.Scan() {
 			// The daemon prints the metrics address before the RPC one,
 			// so it is set when startDaemon returns.
-			if a, ok := strings.CutPrefix(sc.Text(), "ostor-bridge metrics listening on "); ok {
+			if a, ok := strings.CutPrefix(sc.Text(), "ostor-bridge metrics on "); ok {
 				s.MetricsAddr = a
 			}
 			if a, ok := strings.CutPrefix(sc.Text(), "ostor-bridge listening on "); ok {
