@@ -87,6 +87,9 @@ profile = "vhi63"
 allow_insecure_http = true
 public_endpoint = "https://s3.example.com"
 
+[metrics]
+listen = "127.0.0.1:0"
+
 [log]
 format = "console"
 TOML
@@ -138,6 +141,10 @@ step "The service is cancelled: WHMCS runs TerminateAccount, which deletes the S
 run_module TerminateAccount
 run_module TerminateAccount
 "${mysql_cmd[@]}" whmcs -e "SELECT id, note FROM tblnotes WHERE userid = 1 ORDER BY id\G"
+
+step "What Prometheus scrapes from GET /metrics (docs/metrics.md; histogram buckets left out)"
+metrics_addr=$(sed -n 's/^ostor-bridge metrics on //p' "$work/daemon.out")
+curl -fsS "http://$metrics_addr/metrics" | grep '^ostor_bridge_' | grep -v '_bucket{'
 
 step "The daemon's log (one line per RPC call)"
 cat "$work/daemon.log"
