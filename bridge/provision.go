@@ -59,6 +59,9 @@ type ProvisionerOptions struct {
 	// Purger deletes the buckets of a user whose product is set to purge on terminate. Nil makes
 	// such a Terminate fail with a conflict and delete nothing.
 	Purger Purger
+
+	// Metrics records the findings of reconciliations; nil records nothing.
+	Metrics *Metrics
 }
 
 // Provisioner runs the WHMCS lifecycle workflows against the database and the gateway.

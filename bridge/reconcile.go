@@ -54,6 +54,7 @@ func (p *Provisioner) Reconcile(ctx context.Context, req ReconcileRequest) (Reco
 
 	for _, svc := range services {
 		if err := ctx.Err(); err != nil {
+			p.opts.Metrics.recordReconcileFailure(req)
 			return report, newError(CodeBusy, err, "reconciliation stopped after %d of %d services: %v", report.ServicesChecked, len(services), err)
 		}
 		report.ServicesChecked++
@@ -62,6 +63,7 @@ func (p *Provisioner) Reconcile(ctx context.Context, req ReconcileRequest) (Reco
 		report.Findings = append(report.Findings, r.findings...)
 	}
 	report.FinishedAt = time.Now()
+	p.opts.Metrics.recordReconcile(req, report)
 	p.log.Info("reconciled", zap.String("scope", report.Scope), zap.Bool("fix", req.Fix), zap.Int64("admin_id", req.AdminID),
 		zap.Int("services", report.ServicesChecked), zap.Int("findings", len(report.Findings)), zap.Int("open", report.Open()))
 	return report, nil

@@ -121,6 +121,7 @@ func (u *Usage) Update(ctx context.Context) (UpdateSummary, error) {
 		defer cancel()
 	}
 	summary.Collect, err = u.collect(collectCtx)
+	u.opts.Metrics.recordCollection(summary.Collect, err)
 	if err != nil {
 		if ctx.Err() != nil {
 			return summary, err

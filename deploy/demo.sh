@@ -95,6 +95,9 @@ profile = "vhi63"
 allow_insecure_http = true
 public_endpoint = "https://s3.example.com"
 
+[metrics]
+listen = "127.0.0.1:0"
+
 [log]
 format = "console"
 TOML
@@ -190,6 +193,10 @@ echo "The daemon deletes every object and bucket with the user's own key, then t
 run_module TerminateAccount
 run_module TerminateAccount
 "${mysql_cmd[@]}" whmcs -e "SELECT id, note FROM tblnotes WHERE userid = 1 ORDER BY id\G"
+
+step "What Prometheus scrapes from GET /metrics (docs/metrics.md; histogram buckets left out)"
+metrics_addr=$(sed -n 's/^ostor-bridge metrics on //p' "$work/daemon.out")
+curl -fsS "http://$metrics_addr/metrics" | grep '^ostor_bridge_' | grep -v '_bucket{'
 
 step "The daemon's log (one line per RPC call)"
 cat "$work/daemon.log"

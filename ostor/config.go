@@ -68,6 +68,15 @@ type Config struct {
 	// Each further attempt doubles it, with random jitter. Zero means
 	// DefaultRetryBackoff.
 	RetryBackoff time.Duration
+	// Observe, when set, is called once per HTTP request sent to the
+	// gateway, so a retried read is observed once per attempt. It receives
+	// the operation name (see Operations), the HTTP status or 0 when no
+	// complete response arrived, the transport error or nil when a complete
+	// response arrived whatever its status, and the time from sending to
+	// the end of the response body. For a write that may have been applied the error
+	// matches ErrOutcomeUnknown. Observe runs on the calling goroutine, so
+	// it must be safe for concurrent use and return quickly.
+	Observe func(op string, status int, err error, d time.Duration)
 }
 
 // String returns the configuration with SecretAccessKey redacted.
@@ -95,6 +104,7 @@ type Client struct {
 	readAttempts int
 	retryBackoff time.Duration
 	limitSyntax  string
+	observe      func(op string, status int, err error, d time.Duration)
 }
 
 // New validates cfg and returns a Client. Every error is a *ConfigError that
@@ -180,6 +190,7 @@ func New(cfg Config) (*Client, error) {
 		readAttempts: readAttempts,
 		retryBackoff: backoff,
 		limitSyntax:  limitSyntax,
+		observe:      cfg.Observe,
 	}, nil
 }
 

@@ -41,7 +41,13 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	defer stop()
 
 	// ---- dependencies
-	gw, err := ostor.New(cfg.Gateway.ostor())
+	gwConfig := cfg.Gateway.ostor()
+	var metrics *bridge.Metrics
+	if cfg.Metrics.Listen != "" {
+		metrics = bridge.NewMetrics(log)
+		gwConfig.Observe = metrics.ObserveGateway
+	}
+	gw, err := ostor.New(gwConfig)
 	if err != nil {
 		return fmt.Errorf("gateway settings: %w", err)
 	}
@@ -58,6 +64,11 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		return err
 	}
 	store := whmcs.NewStore(log.With(zap.String("component", "store")), db)
+	if metrics != nil {
+		if err := metrics.WatchJournal(store, bridge.DefaultJournalReadTimeout); err != nil {
+			return fmt.Errorf("register journal metrics: %w", err)
+		}
+	}
 
 	// ---- RPC handler
 	prov, err := bridge.NewProvisioner(bridge.ProvisionerOptions{
@@ -72,6 +83,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		NoteIncludesSecret:  cfg.Notes.IncludeSecret,
 		NoteSticky:          cfg.Notes.Sticky,
 		AdditionalUserEmail: cfg.Provisioning.AdditionalUserEmail,
+		Metrics:             metrics,
 		// The S3 data API is served on the same endpoint as the admin API.
 		Purger: bridge.S3DataPurger{Config: s3data.Config{
 			Endpoint:          cfg.Gateway.Endpoint,
@@ -83,7 +95,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	usageBilling, err := newUsage(cfg.Usage, log, store, gw, nil)
+	usageBilling, err := newUsage(cfg.Usage, log, store, gw, nil, metrics)
 	if err != nil {
 		return err
 	}
@@ -108,12 +120,19 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		Checker:      &bridge.DependencyChecker{Log: log, Store: store, Gateway: gw},
 		Panel:        panel,
 		Usage:        usageBilling,
+		Metrics:      metrics,
 	})
 	if err != nil {
 		return err
 	}
 
-	// ---- listener and server
+	// ---- listeners and servers
+	var metricsSrv *metricsServer
+	if metrics != nil {
+		if metricsSrv, err = startMetricsServer(cfg.Metrics, log, metrics, stdout); err != nil {
+			return err
+		}
+	}
 	ln, err := listen(cfg.RPC.Listen)
 	if err != nil {
 		return err
@@ -160,6 +179,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		log.Warn("graceful shutdown timed out; closing open connections", zap.Error(err))
 		srv.Close()
 	}
+	metricsSrv.shutdown(shutdownCtx, log)
 	<-reconcileDone
 	log.Info("stopped")
 	return nil

@@ -53,7 +53,7 @@ func (c UsageConfig) problems() []string {
 	return problems
 }
 
-func newUsage(cfg UsageConfig, log *zap.Logger, store *whmcs.Store, gw bridge.UsageGateway, progress func(bridge.CollectSummary)) (*bridge.Usage, error) {
+func newUsage(cfg UsageConfig, log *zap.Logger, store *whmcs.Store, gw bridge.UsageGateway, progress func(bridge.CollectSummary), metrics *bridge.Metrics) (*bridge.Usage, error) {
 	return bridge.NewUsage(bridge.UsageOptions{
 		Log:             log,
 		Store:           store,
@@ -62,6 +62,7 @@ func newUsage(cfg UsageConfig, log *zap.Logger, store *whmcs.Store, gw bridge.Us
 		PageSize:        cfg.PageSize,
 		Bandwidth:       cfg.Bandwidth,
 		Progress:        progress,
+		Metrics:         metrics,
 	})
 }
 
@@ -150,7 +151,7 @@ func cmdUsageRun(ctx context.Context, fs *flag.FlagSet, sub string, args []strin
 	}
 
 	progress := newProgressPrinter(fs.Output(), *every, *interval)
-	usageBilling, err := newUsage(cfg.Usage, log, whmcs.NewStore(log.With(zap.String("component", "store")), db), gw, progress.report)
+	usageBilling, err := newUsage(cfg.Usage, log, whmcs.NewStore(log.With(zap.String("component", "store")), db), gw, progress.report, nil)
 	if err != nil {
 		return err
 	}
