@@ -2,10 +2,7 @@ package whmcs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	"go.uber.org/zap"
 )
 
 // Scope selects the services a listing covers: one service, the services
@@ -43,30 +40,8 @@ ORDER BY service_id`
 // in any status, ordered by service id. Services whose client or product
 // row is missing are logged and left out.
 func (s *Store) ModuleServices(ctx context.Context, module string, scope Scope) ([]Service, error) {
-	action := fmt.Sprintf("read the %s services of %s", module, scope)
-	rows, err := s.db.QueryxContext(ctx, selectModuleServices, module,
+	return s.queryServices(ctx, fmt.Sprintf("read the %s services of %s", module, scope), selectModuleServices, module,
 		scope.ClientID, scope.ClientID, scope.ServiceID, scope.ServiceID)
-	if err != nil {
-		return nil, wrapDBError(action, err)
-	}
-	defer rows.Close()
-
-	services := []Service{}
-	for rows.Next() {
-		svc, err := scanService(rows)
-		if errors.Is(err, errDanglingService) {
-			s.log.Warn("skipping service without client or product row", zap.Error(err))
-			continue
-		}
-		if err != nil {
-			return nil, wrapDBError(action, err)
-		}
-		services = append(services, svc)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapDBError(action, err)
-	}
-	return services, nil
 }
 
 // Identities reads the stored S3 identities in scope, ordered by service
