@@ -23,7 +23,9 @@ type StateGateway interface {
 }
 
 // Reconcile compares the WHMCS services of the daemon's module with their S3 users, finishes or
-// resolves interrupted operations, and reports, and with Fix repairs, every difference.
+// resolves interrupted operations, and reports, and with Fix repairs, every difference. Unless
+// one service is selected, it also reports the gateway users that no existing service records,
+// which it never changes.
 //
 // Each service is checked while holding its lock, so an operation in flight is never mistaken for
 // drift. A service whose lock is busy is reported and skipped.
@@ -60,6 +62,9 @@ func (p *Provisioner) Reconcile(ctx context.Context, req ReconcileRequest) (Reco
 		r := serviceReconciler{p: p, svc: svc, req: req}
 		r.run(ctx)
 		report.Findings = append(report.Findings, r.findings...)
+	}
+	if req.ServiceID == 0 {
+		report.Findings = append(report.Findings, p.findUnrecordedUsers(ctx, req.ClientID)...)
 	}
 	report.FinishedAt = time.Now()
 	p.log.Info("reconciled", zap.String("scope", report.Scope), zap.Bool("fix", req.Fix), zap.Int64("admin_id", req.AdminID),
@@ -256,8 +261,8 @@ func (r *serviceReconciler) resolveCreate(ctx context.Context, op whmcs.Operatio
 		}
 		return
 	}
-	var d createDetail
-	if json.Unmarshal([]byte(op.Detail), &d) != nil || d.Email == "" {
+	d, ok := createDetailOf(op)
+	if !ok {
 		f.Action = "the operation has no journaled email; run Create for the service"
 		return
 	}

@@ -56,3 +56,24 @@ func (s *Store) Identities(ctx context.Context, scope Scope) ([]Identity, error)
 	}
 	return identities, nil
 }
+
+// ClientAddress is the id and email of a WHMCS client.
+type ClientAddress struct {
+	ClientID int64  `db:"id"`
+	Email    string `db:"email"`
+}
+
+const selectClientAddresses = `SELECT id, COALESCE(email, '') AS email
+FROM tblclients
+WHERE COALESCE(email, '') <> ''
+ORDER BY id`
+
+// ClientAddresses reads the email of every client that has one, ordered by
+// client id.
+func (s *Store) ClientAddresses(ctx context.Context) ([]ClientAddress, error) {
+	addresses := []ClientAddress{}
+	if err := s.db.SelectContext(ctx, &addresses, selectClientAddresses); err != nil {
+		return nil, wrapDBError("read the client emails", err)
+	}
+	return addresses, nil
+}
