@@ -1,6 +1,7 @@
 package ostortest
 
 import (
+	"fmt"
 	"net/http"
 )
 
@@ -73,11 +74,10 @@ func handleAccountsGenKey(s *state, g *Gateway, a args) (result, bool, *apiError
 	if err != nil {
 		return result{}, false, err
 	}
-	if len(acc.keys) >= maxKeyPairs {
-		return result{}, false, errorf(http.StatusConflict, "TooManyAccessKeys", "account %q already has %d access key pairs, the maximum", acc.name, maxKeyPairs)
+	pair, err := addKeyPair(&acc.keys, u.id, fmt.Sprintf("account %q", acc.name))
+	if err != nil {
+		return result{}, false, err
 	}
-	pair := newKeyPair(u.id)
-	acc.keys = append(acc.keys, pair)
 	return result{body: jsonUserKeys{UserEmail: u.email, UserID: u.id, AWSAccessKeys: jsonKeys([]keyPair{pair})}}, true, nil
 }
 
@@ -91,11 +91,8 @@ func handleAccountsRevokeKey(s *state, g *Gateway, a args) (result, bool, *apiEr
 		return result{}, false, err
 	}
 	keyID, _ := a.value("revokeKey")
-	for i, k := range acc.keys {
-		if k.id == keyID {
-			acc.keys = append(acc.keys[:i:i], acc.keys[i+1:]...)
-			return result{}, true, nil
-		}
+	if err := revokeKeyPair(&acc.keys, keyID, fmt.Sprintf("account %q", acc.name)); err != nil {
+		return result{}, false, err
 	}
-	return result{}, false, errorf(http.StatusNotFound, "NoSuchAccessKey", "account %q has no access key %q", acc.name, keyID)
+	return result{}, true, nil
 }

@@ -318,28 +318,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec := RecordedRequest{Method: r.Method, RawQuery: r.URL.RawQuery}
-	g.mu.Lock()
-	rec.Time = g.now()
-	g.requestSeq++
-	requestID := fmt.Sprintf("%032x", g.requestSeq)
-	g.mu.Unlock()
-
+	requestID := g.startRequest(&rec)
 	res, apiErr, drop := g.handle(r, &rec)
-	switch {
-	case drop:
-		rec.Dropped = true
-	case apiErr != nil:
-		rec.Status = apiErr.status
-	default:
-		rec.Status = res.status
-		if rec.Status == 0 {
-			rec.Status = http.StatusOK
-		}
-	}
-
-	// Record before responding, so that a client which has seen the
-	// response (or the dropped connection) also sees the record.
-	g.record(rec)
+	g.recordOutcome(&rec, res.status, apiErr, drop)
 
 	switch {
 	case drop:
@@ -349,6 +330,34 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeResult(w, requestID, rec.Status, res.body)
 	}
+}
+
+// startRequest stamps rec with the gateway's time and returns the next
+// request id.
+func (g *Gateway) startRequest(rec *RecordedRequest) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	rec.Time = g.now()
+	g.requestSeq++
+	return fmt.Sprintf("%032x", g.requestSeq)
+}
+
+// recordOutcome sets the status of rec from a handler's outcome, where
+// status 0 means 200, and records it. Handlers call it before they
+// respond, so that a client which has seen the response (or the dropped
+// connection) also sees the record.
+func (g *Gateway) recordOutcome(rec *RecordedRequest, status int, apiErr *apiError, drop bool) {
+	switch {
+	case drop:
+		rec.Dropped = true
+	case apiErr != nil:
+		rec.Status = apiErr.status
+	case status == 0:
+		rec.Status = http.StatusOK
+	default:
+		rec.Status = status
+	}
+	g.record(*rec)
 }
 
 // handle authenticates, routes and applies one request. It returns the

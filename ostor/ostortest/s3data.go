@@ -105,25 +105,9 @@ func isS3DataRequest(r *http.Request) bool {
 // "/bucket/key", signed with Signature Version 4 by a user's key pair.
 func (g *Gateway) serveS3(w http.ResponseWriter, r *http.Request) {
 	rec := RecordedRequest{Method: r.Method, RawQuery: r.URL.RawQuery, Service: "s3", Path: r.URL.Path}
-	g.mu.Lock()
-	rec.Time = g.now()
-	g.requestSeq++
-	requestID := fmt.Sprintf("%032x", g.requestSeq)
-	g.mu.Unlock()
-
+	requestID := g.startRequest(&rec)
 	res, apiErr, drop := g.handleS3(r, &rec)
-	switch {
-	case drop:
-		rec.Dropped = true
-	case apiErr != nil:
-		rec.Status = apiErr.status
-	default:
-		rec.Status = res.status
-		if rec.Status == 0 {
-			rec.Status = http.StatusOK
-		}
-	}
-	g.record(rec)
+	g.recordOutcome(&rec, res.status, apiErr, drop)
 
 	switch {
 	case drop:
