@@ -144,8 +144,7 @@ func (p *Provisioner) Create(ctx context.Context, serviceID int64) (CreateResult
 	if _, err := SettingsOf(svc); err != nil {
 		return CreateResult{}, err
 	}
-	switch svc.Status {
-	case "Terminated", "Cancelled", "Fraud":
+	if serviceEnded(svc.Status) {
 		return CreateResult{}, newError(CodeConflict, nil,
 			"service %d is %s in WHMCS; set it to Pending or Active before creating its S3 user", svc.ID, svc.Status)
 	}

@@ -473,6 +473,8 @@ func (p *Provisioner) refreshNote(ctx context.Context, svc whmcs.Service, ident 
 	return nil
 }
 
+// serviceEnded reports whether a WHMCS service status ends the service, so that it must have no
+// working S3 user.
 func serviceEnded(status string) bool {
 	switch status {
 	case "Terminated", "Cancelled", "Fraud":
