@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -28,7 +29,9 @@ const unrecordedUserAction = "none automatically: check the user's buckets, then
 //
 // The gateway is listed before the database is read. A concurrent Create journals its email
 // before it creates the user, and it records the user before it finishes. So its user is either
-// recorded or named by a pending create operation, and is not reported.
+// recorded or named by a pending create operation, and is not reported. A concurrent Terminate
+// deletes the user before it deletes the identity, so each user about to be reported is read
+// again, and one that is gone by then is left out.
 func (p *Provisioner) findUnrecordedUsers(ctx context.Context, clientID int64) []Finding {
 	failed := func(err error, what string) []Finding {
 		return []Finding{{Kind: FindingCheckFailed, ClientID: clientID,
@@ -107,6 +110,9 @@ func (p *Provisioner) findUnrecordedUsers(ctx context.Context, clientID int64) [
 					user.ID, user.Email)}
 		}
 		if clientID != 0 && f.ClientID != clientID {
+			continue
+		}
+		if _, err := p.opts.Gateway.GetUser(ctx, ostor.ByID(user.ID)); errors.Is(err, ostor.ErrUserNotFound) {
 			continue
 		}
 		f.Action = unrecordedUserAction

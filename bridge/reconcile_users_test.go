@@ -149,3 +149,30 @@ func TestAddressMatcherTemplates(t *testing.T) {
 		}
 	}
 }
+
+// listingGateway lists one more user than the gateway has, as a listing taken just before a
+// concurrent Terminate deleted that user.
+type listingGateway struct {
+	*ostor.Client
+	deleted ostor.User
+}
+
+func (g listingGateway) ListUsers(ctx context.Context) ([]ostor.User, error) {
+	users, err := g.Client.ListUsers(ctx)
+	return append(users, g.deleted), err
+}
+
+func TestReconcileSkipsUserDeletedAfterListing(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	h.addService(t, "gone@example.com", h.addProduct(t, "S3"))
+	h.p.opts.Gateway = listingGateway{Client: h.p.opts.Gateway.(*ostor.Client), deleted: ostor.User{ID: "00000000000000aa", Email: "gone@example.com"}}
+
+	report, err := h.p.Reconcile(context.Background(), ReconcileRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if found := unrecordedUsers(report); len(found) != 0 {
+		t.Errorf("unrecorded_user findings = %+v, want none for a user deleted after the listing", found)
+	}
+}
