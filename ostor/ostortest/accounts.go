@@ -5,6 +5,19 @@ import (
 	"net/http"
 )
 
+// findUserAccount finds the user that the request names and its account accountName.
+func findUserAccount(s *state, a args) (*user, *account, *apiError) {
+	u, err := findUser(s, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	acc, err := findAccount(u, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, acc, nil
+}
+
 func findAccount(u *user, a args) (*account, *apiError) {
 	name, _ := a.value("accountName")
 	for _, acc := range u.accounts {
@@ -45,11 +58,7 @@ func handleAccountsDelete(s *state, g *Gateway, a args) (result, bool, *apiError
 	if err := requireAccountName(a); err != nil {
 		return result{}, false, err
 	}
-	u, err := findUser(s, a)
-	if err != nil {
-		return result{}, false, err
-	}
-	acc, err := findAccount(u, a)
+	u, acc, err := findUserAccount(s, a)
 	if err != nil {
 		return result{}, false, err
 	}
@@ -66,11 +75,7 @@ func handleAccountsDelete(s *state, g *Gateway, a args) (result, bool, *apiError
 // handleAccountsGenKey answers with the owner's email and ID and the new
 // pair only, as the VHI sample shows.
 func handleAccountsGenKey(s *state, g *Gateway, a args) (result, bool, *apiError) {
-	u, err := findUser(s, a)
-	if err != nil {
-		return result{}, false, err
-	}
-	acc, err := findAccount(u, a)
+	u, acc, err := findUserAccount(s, a)
 	if err != nil {
 		return result{}, false, err
 	}
@@ -82,11 +87,7 @@ func handleAccountsGenKey(s *state, g *Gateway, a args) (result, bool, *apiError
 }
 
 func handleAccountsRevokeKey(s *state, g *Gateway, a args) (result, bool, *apiError) {
-	u, err := findUser(s, a)
-	if err != nil {
-		return result{}, false, err
-	}
-	acc, err := findAccount(u, a)
+	_, acc, err := findUserAccount(s, a)
 	if err != nil {
 		return result{}, false, err
 	}

@@ -268,6 +268,27 @@ func (g *Gateway) ResetRequests() {
 	g.requests = nil
 }
 
+// applyFault takes the next fault queued for op and waits its latency. It returns the error the
+// fault injects, or nil when the fault only delays or drops the response.
+func (g *Gateway) applyFault(op string) (fault Fault, hasFault bool, injected *apiError) {
+	fault, hasFault = g.takeFault(op)
+	if hasFault && fault.Latency > 0 {
+		time.Sleep(fault.Latency)
+	}
+	if !hasFault || fault.Status < 400 {
+		return fault, hasFault, nil
+	}
+	code := fault.Code
+	if code == "" {
+		code = "InjectedFault"
+	}
+	message := fault.Message
+	if message == "" {
+		message = "fault injected by ostortest for " + op
+	}
+	return fault, hasFault, errorf(fault.Status, code, "%s", message)
+}
+
 // takeFault returns the fault for op, if any, and counts its use.
 func (g *Gateway) takeFault(op string) (Fault, bool) {
 	g.mu.Lock()
@@ -379,20 +400,9 @@ func (g *Gateway) handle(r *http.Request, rec *RecordedRequest) (result, *apiErr
 	}
 	rec.Op = rt.op
 
-	fault, hasFault := g.takeFault(rt.op)
-	if hasFault && fault.Latency > 0 {
-		time.Sleep(fault.Latency)
-	}
-	if hasFault && fault.Status >= 400 {
-		code := fault.Code
-		if code == "" {
-			code = "InjectedFault"
-		}
-		message := fault.Message
-		if message == "" {
-			message = "fault injected by ostortest for " + rt.op
-		}
-		return result{}, errorf(fault.Status, code, "%s", message), false
+	fault, hasFault, injected := g.applyFault(rt.op)
+	if injected != nil {
+		return result{}, injected, false
 	}
 
 	var body []byte

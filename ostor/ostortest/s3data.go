@@ -144,20 +144,9 @@ func (g *Gateway) handleS3(r *http.Request, rec *RecordedRequest) (s3Result, *ap
 	}
 	rec.Op = op
 
-	fault, hasFault := g.takeFault(op)
-	if hasFault && fault.Latency > 0 {
-		time.Sleep(fault.Latency)
-	}
-	if hasFault && fault.Status >= 400 {
-		code := fault.Code
-		if code == "" {
-			code = "InjectedFault"
-		}
-		message := fault.Message
-		if message == "" {
-			message = "fault injected by ostortest for " + op
-		}
-		return s3Result{}, errorf(fault.Status, code, "%s", message), false
+	fault, hasFault, injected := g.applyFault(op)
+	if injected != nil {
+		return s3Result{}, injected, false
 	}
 
 	res, applied, handlerErr := s3Handlers[op](g, s3Request{op: op, bucket: bucket, key: key, query: query, caller: caller, r: r})
