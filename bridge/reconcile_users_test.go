@@ -176,3 +176,19 @@ func TestReconcileSkipsUserDeletedAfterListing(t *testing.T) {
 		t.Errorf("unrecorded_user findings = %+v, want none for a user deleted after the listing", found)
 	}
 }
+
+func TestPanelReconcileNamesNoServiceZero(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	client, _ := h.addService(t, "panel-user@example.com", h.addProduct(t, "S3"))
+	h.gw.AddUser("panel-user@example.com")
+	panel := newTestPanel(t, h, nil)
+
+	message, err := runReconcile(context.Background(), panel, &actionTarget{req: ActionRequest{ClientID: client, AdminID: 1}, params: map[string]string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if !strings.Contains(message, "Gateway: S3 user ") || strings.Contains(message, "Service 0") {
+		t.Errorf("reconcile message = %q, want the unrecorded user under Gateway and no service 0", message)
+	}
+}
