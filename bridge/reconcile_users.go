@@ -98,7 +98,7 @@ func (p *Provisioner) findUnrecordedUsers(ctx context.Context, clientID int64) [
 		var f Finding
 		if ident, ok := ofGoneService[user.ID]; ok {
 			f = Finding{Kind: FindingUnrecordedUser, ServiceID: ident.ServiceID, ClientID: ident.ClientID, UserID: user.ID,
-				Message: fmt.Sprintf("S3 user %s (%s) is recorded for WHMCS service %d, which is no longer a %s service in tblhosting",
+				Message: fmt.Sprintf("S3 user %s (%s) is recorded for WHMCS service %d, which is no longer in tblhosting as a service of module %q",
 					user.ID, user.Email, ident.ServiceID, p.opts.Module)}
 		} else {
 			owner, serviceID, ok := matcher.match(user.Email)

@@ -64,7 +64,7 @@ func TestReconcileReportsUnrecordedUsers(t *testing.T) {
 	if len(found) != 3 {
 		t.Errorf("unrecorded_user findings = %+v, want 3", found)
 	}
-	if f := found[deletedUser]; f.ServiceID != deleted || f.ClientID != deletedClient || !strings.Contains(f.Message, "no longer a ostorbridge service") {
+	if f := found[deletedUser]; f.ServiceID != deleted || f.ClientID != deletedClient || !strings.Contains(f.Message, `no longer in tblhosting as a service of module "ostorbridge"`) {
 		t.Errorf("finding of the deleted service's user = %+v, want service %d, client %d and the reason", f, deleted, deletedClient)
 	}
 	if f := found[byClientEmail]; f.ClientID != pendingClient || f.ServiceID != 0 {
