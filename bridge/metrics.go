@@ -134,7 +134,7 @@ func NewMetrics(log *zap.Logger) *Metrics {
 // kinds the last run did not find.
 var findingKinds = []FindingKind{
 	FindingPendingOperation, FindingUnrecordedKey, FindingMissingKey, FindingRevokedKeyActive,
-	FindingMissingUser, FindingEndedServiceUser, FindingStateMismatch, FindingNotProvisioned,
+	FindingMissingUser, FindingUnrecordedUser, FindingEndedServiceUser, FindingStateMismatch, FindingNotProvisioned,
 	FindingBusy, FindingCheckFailed,
 }
 

@@ -284,6 +284,27 @@ func (g *Gateway) ResetRequests() {
 	g.requests = nil
 }
 
+// applyFault takes the next fault queued for op and waits its latency. It returns the error the
+// fault injects, or nil when the fault only delays or drops the response.
+func (g *Gateway) applyFault(op string) (fault Fault, hasFault bool, injected *apiError) {
+	fault, hasFault = g.takeFault(op)
+	if hasFault && fault.Latency > 0 {
+		time.Sleep(fault.Latency)
+	}
+	if !hasFault || fault.Status < 400 {
+		return fault, hasFault, nil
+	}
+	code := fault.Code
+	if code == "" {
+		code = "InjectedFault"
+	}
+	message := fault.Message
+	if message == "" {
+		message = "fault injected by ostortest for " + op
+	}
+	return fault, hasFault, errorf(fault.Status, code, "%s", message)
+}
+
 // takeFault returns the fault for op, if any, and counts its use.
 func (g *Gateway) takeFault(op string) (Fault, bool) {
 	g.mu.Lock()
@@ -334,28 +355,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec := RecordedRequest{Method: r.Method, RawQuery: r.URL.RawQuery}
-	g.mu.Lock()
-	rec.Time = g.now()
-	g.requestSeq++
-	requestID := fmt.Sprintf("%032x", g.requestSeq)
-	g.mu.Unlock()
-
+	requestID := g.startRequest(&rec)
 	res, apiErr, drop := g.handle(r, &rec)
-	switch {
-	case drop:
-		rec.Dropped = true
-	case apiErr != nil:
-		rec.Status = apiErr.status
-	default:
-		rec.Status = res.status
-		if rec.Status == 0 {
-			rec.Status = http.StatusOK
-		}
-	}
-
-	// Record before responding, so that a client which has seen the
-	// response (or the dropped connection) also sees the record.
-	g.record(rec)
+	g.recordOutcome(&rec, res.status, apiErr, drop)
 
 	switch {
 	case drop:
@@ -364,6 +366,39 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, requestID, apiErr)
 	default:
 		writeResult(w, requestID, rec.Status, res.body)
+	}
+}
+
+// startRequest stamps rec with the gateway's time and returns the next
+// request id.
+func (g *Gateway) startRequest(rec *RecordedRequest) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	rec.Time = g.now()
+	g.requestSeq++
+	return fmt.Sprintf("%032x", g.requestSeq)
+}
+
+// recordOutcome sets the status of rec from a handler's outcome and
+// records it. Handlers call it before they respond, so that a client which
+// has seen the response (or the dropped connection) also sees the record.
+func (g *Gateway) recordOutcome(rec *RecordedRequest, status int, apiErr *apiError, drop bool) {
+	setOutcome(rec, status, apiErr, drop)
+	g.record(*rec)
+}
+
+// setOutcome sets the status of rec from a handler's outcome, where status
+// 0 means 200.
+func setOutcome(rec *RecordedRequest, status int, apiErr *apiError, drop bool) {
+	switch {
+	case drop:
+		rec.Dropped = true
+	case apiErr != nil:
+		rec.Status = apiErr.status
+	case status == 0:
+		rec.Status = http.StatusOK
+	default:
+		rec.Status = status
 	}
 }
 
@@ -386,20 +421,9 @@ func (g *Gateway) handle(r *http.Request, rec *RecordedRequest) (result, *apiErr
 	}
 	rec.Op = rt.op
 
-	fault, hasFault := g.takeFault(rt.op)
-	if hasFault && fault.Latency > 0 {
-		time.Sleep(fault.Latency)
-	}
-	if hasFault && fault.Status >= 400 {
-		code := fault.Code
-		if code == "" {
-			code = "InjectedFault"
-		}
-		message := fault.Message
-		if message == "" {
-			message = "fault injected by ostortest for " + rt.op
-		}
-		return result{}, errorf(fault.Status, code, "%s", message), false
+	fault, hasFault, injected := g.applyFault(rt.op)
+	if injected != nil {
+		return result{}, injected, false
 	}
 
 	var body []byte

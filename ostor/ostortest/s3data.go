@@ -116,25 +116,11 @@ func isS3DataRequest(r *http.Request) bool {
 // "/bucket/key", signed with Signature Version 4 by a user's key pair.
 func (g *Gateway) serveS3(w http.ResponseWriter, r *http.Request) {
 	rec := RecordedRequest{Method: r.Method, RawQuery: r.URL.RawQuery, Service: "s3", Path: r.URL.Path}
-	g.mu.Lock()
-	rec.Time = g.now()
-	g.requestSeq++
-	requestID := fmt.Sprintf("%032x", g.requestSeq)
-	g.mu.Unlock()
+	requestID := g.startRequest(&rec)
 
 	traffic := &s3Traffic{}
 	res, apiErr, drop := g.handleS3(r, &rec, traffic)
-	switch {
-	case drop:
-		rec.Dropped = true
-	case apiErr != nil:
-		rec.Status = apiErr.status
-	default:
-		rec.Status = res.status
-		if rec.Status == 0 {
-			rec.Status = http.StatusOK
-		}
-	}
+	setOutcome(&rec, res.status, apiErr, drop)
 
 	// The response is rendered before it is sent, so that its body size is
 	// counted and the request recorded before the client can see the
@@ -233,20 +219,9 @@ func (g *Gateway) handleS3(r *http.Request, rec *RecordedRequest, traffic *s3Tra
 	rec.Op = op
 	traffic.op = op
 
-	fault, hasFault := g.takeFault(op)
-	if hasFault && fault.Latency > 0 {
-		time.Sleep(fault.Latency)
-	}
-	if hasFault && fault.Status >= 400 {
-		code := fault.Code
-		if code == "" {
-			code = "InjectedFault"
-		}
-		message := fault.Message
-		if message == "" {
-			message = "fault injected by ostortest for " + op
-		}
-		return s3Result{}, errorf(fault.Status, code, "%s", message), false
+	fault, hasFault, injected := g.applyFault(op)
+	if injected != nil {
+		return s3Result{}, injected, false
 	}
 
 	res, applied, handlerErr := s3Handlers[op](g, s3Request{op: op, bucket: bucket, key: key, query: query, caller: caller, r: r, traffic: traffic})
