@@ -82,8 +82,10 @@ type ServiceUsage struct {
 	UploadedBytes   uint64 `json:"uploaded_bytes"`
 	PeriodStart     string `json:"period_start"` // first UTC day of the billing period
 	PeriodEnd       string `json:"period_end"`   // first UTC day after it
-	DiskMB          int64  `json:"disk_mb"`
-	BandwidthMB     int64  `json:"bandwidth_mb"`
+	// DiskMB and BandwidthMB are the values written to tblhosting, capped at
+	// whmcs.MaxHostingMB. The byte counts above are not capped.
+	DiskMB      int64 `json:"disk_mb"`
+	BandwidthMB int64 `json:"bandwidth_mb"`
 }
 
 // UpdateSummary reports one Update run.
@@ -188,8 +190,8 @@ func (u *Usage) updateService(ctx context.Context, svc whmcs.BillingService, sto
 		UploadedBytes:   totals.Uploaded,
 		PeriodStart:     start.Format(time.DateOnly),
 		PeriodEnd:       end.Format(time.DateOnly),
-		DiskMB:          BytesToMB(storageBytes),
-		BandwidthMB:     BytesToMB(bandwidth),
+		DiskMB:          min(BytesToMB(storageBytes), whmcs.MaxHostingMB),
+		BandwidthMB:     min(BytesToMB(bandwidth), whmcs.MaxHostingMB),
 	}
 	// TODO: write disklimit from the user's quota once the unit of the
 	// quota size that ostor-quotas reports is confirmed. Until then the
