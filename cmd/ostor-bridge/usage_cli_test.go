@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +52,20 @@ func TestUsageUpdateSummaryShowsCappedMB(t *testing.T) {
 	row := readHostingUsage(t, e.db, e.services[user])
 	if row.DiskUsage != got.DiskMB || row.BwUsage != got.BandwidthMB {
 		t.Errorf("tblhosting diskusage = %d, bwusage = %d; the summary reported %d and %d", row.DiskUsage, row.BwUsage, got.DiskMB, got.BandwidthMB)
+	}
+}
+
+func TestUsageShowRejectsBadDays(t *testing.T) {
+	e := newUsageEnv(t, ostor.ProfileVHI63, 0, nil)
+	for _, days := range []string{"0", "-3"} {
+		cmd := exec.Command(daemonBinary, "usage", "show", "--config", e.configPath, "--days", days)
+		cmd.Env = e.env
+		out, err := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); err == nil || code != 2 {
+			t.Errorf("usage show --days %s: exit %d, want 2", days, code)
+		}
+		if want := "--days " + days + " is invalid; give the number of days to show, 1 or more"; !strings.Contains(string(out), want) {
+			t.Errorf("usage show --days %s output %q lacks %q", days, out, want)
+		}
 	}
 }
