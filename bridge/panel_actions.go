@@ -161,6 +161,15 @@ func (p *Panel) prepareAction(ctx context.Context, spec panelAction, t *actionTa
 	return nil
 }
 
+// confirmLabels are the row labels of action parameters on the confirmation page. A parameter
+// without a label, such as reconcile's fix flag, is already stated by the page's title.
+var confirmLabels = map[string]string{
+	"access_key_id": "Access key ID",
+	"bucket":        "Bucket",
+	"limit_type":    "Limits",
+	"object":        "Statistics object",
+}
+
 func (p *Panel) confirmPage(t *actionTarget, title, question string) (ActionResult, error) {
 	data := confirmData{
 		pageBase:  pageBase{ClientID: t.req.ClientID, Token: t.req.Token, Action: addonURL},
@@ -179,7 +188,15 @@ func (p *Panel) confirmPage(t *actionTarget, title, question string) (ActionResu
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		data.Details = append(data.Details, confirmDetail{name, t.params[name]})
+		label, shown := confirmLabels[name]
+		if !shown {
+			continue
+		}
+		value := t.params[name]
+		if name == "limit_type" && value == "" {
+			value = "all"
+		}
+		data.Details = append(data.Details, confirmDetail{label, value})
 	}
 	html, err := render("confirm", data)
 	if err != nil {

@@ -56,14 +56,11 @@ func prepareDeleteLimits(ctx context.Context, p *Panel, t *actionTarget) error {
 }
 
 func confirmDeleteLimits(t *actionTarget) (string, string) {
-	which := "all limits"
-	if lt := t.params["limit_type"]; lt != "" {
-		which = "the " + lt + " limits"
-	}
+	which, effect := describeLimitType(t.params["limit_type"])
 	if b := t.params["bucket"]; b != "" {
-		return "delete bucket limits", fmt.Sprintf("Delete %s of bucket %s? The bucket becomes unlimited for them.", which, b)
+		return "delete bucket limits", fmt.Sprintf("Delete %s of bucket %s? %s", which, b, effect)
 	}
-	return "delete user limits", fmt.Sprintf("Delete %s of S3 user %s? The user becomes unlimited for them.", which, t.identity.Email)
+	return "delete user limits", fmt.Sprintf("Delete %s of S3 user %s? %s", which, t.identity.Email, effect)
 }
 
 func runDeleteLimits(ctx context.Context, p *Panel, t *actionTarget) (string, error) {
@@ -71,7 +68,20 @@ func runDeleteLimits(ctx context.Context, p *Panel, t *actionTarget) (string, er
 	if err := p.opts.Gateway.DeleteLimits(ctx, target, t.params["limit_type"]); err != nil {
 		return "", p.opts.Provisioner.gatewayError(err, "delete the limits of %s", what)
 	}
-	return fmt.Sprintf("Limits of %s deleted.", what), nil
+	which, _ := describeLimitType(t.params["limit_type"])
+	return fmt.Sprintf("Deleted %s of %s.", which, what), nil
+}
+
+// describeLimitType returns the name of the limits that a validated limit_type selects ("" selects
+// all of them) and a sentence on what becomes unlimited once they are deleted.
+func describeLimitType(limitType string) (which, effect string) {
+	switch limitType {
+	case ostor.LimitOps:
+		return "the ops limits", "Its operations per second become unlimited; the bandwidth limit stays."
+	case ostor.LimitBandwidth:
+		return "the bandwidth limit", "Its outgoing bandwidth becomes unlimited; the ops limits stay."
+	}
+	return "all limits", "Its operations per second and outgoing bandwidth become unlimited."
 }
 
 func (p *Panel) limitTarget(t *actionTarget) (ostor.Target, string) {

@@ -85,9 +85,12 @@ type ServiceUsage struct {
 	UploadedBytes   uint64 `json:"uploaded_bytes"`
 	PeriodStart     string `json:"period_start"` // first UTC day of the billing period
 	PeriodEnd       string `json:"period_end"`   // first UTC day after it
-	DiskMB          int64  `json:"disk_mb"`
-	BandwidthMB     int64  `json:"bandwidth_mb"`
-	DiskLimitMB     int64  `json:"disk_limit_mb,omitempty"` // written from the plan's quota; 0 when disklimit was kept
+	// DiskMB, BandwidthMB and DiskLimitMB are the values written to
+	// tblhosting, capped at whmcs.MaxHostingMB. The byte counts above are
+	// not capped.
+	DiskMB      int64 `json:"disk_mb"`
+	BandwidthMB int64 `json:"bandwidth_mb"`
+	DiskLimitMB int64 `json:"disk_limit_mb,omitempty"` // from the plan's quota; 0 when disklimit was kept
 }
 
 // UpdateSummary reports one Update run.
@@ -199,8 +202,8 @@ func (u *Usage) updateService(ctx context.Context, svc whmcs.BillingService, sto
 		UploadedBytes:   totals.Uploaded,
 		PeriodStart:     start.Format(time.DateOnly),
 		PeriodEnd:       end.Format(time.DateOnly),
-		DiskMB:          BytesToMB(storageBytes),
-		BandwidthMB:     BytesToMB(bandwidth),
+		DiskMB:          min(BytesToMB(storageBytes), whmcs.MaxHostingMB),
+		BandwidthMB:     min(BytesToMB(bandwidth), whmcs.MaxHostingMB),
 	}
 	if diskLimitMB != nil {
 		su.DiskLimitMB = min(*diskLimitMB, whmcs.MaxHostingMB)

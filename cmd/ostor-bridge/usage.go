@@ -268,7 +268,7 @@ func cmdUsageShow(ctx context.Context, fs *flag.FlagSet, args []string, stdout i
 		fmt.Fprintf(fs.Output(), "--service %d is negative; give a tblhosting.id, or 0 for all services\n", *service)
 		return errUsage
 	case *days < 1:
-		fmt.Fprintf(fs.Output(), "--days %d is less than 1\n", *days)
+		fmt.Fprintf(fs.Output(), "--days %d is invalid; give the number of days to show, 1 or more\n", *days)
 		return errUsage
 	case *format != "table" && *format != "csv" && *format != "json":
 		fmt.Fprintf(fs.Output(), "--format %q is unknown; use table, csv or json\n", *format)
