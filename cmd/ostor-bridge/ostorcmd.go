@@ -101,7 +101,12 @@ func cmdOstor(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	}
 
 	services := ostorServices()
+	args = moveLeadingFlags(args, services)
 	service, ok := services[args[0]]
+	if !ok && strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(stderr, "missing service: write ostor-bridge ostor <service> <action> [flags] with a service of %s\n", strings.Join(sortedKeys(services), ", "))
+		return errUsage
+	}
 	if !ok {
 		fmt.Fprintf(stderr, "unknown service %q: use one of %s\n", args[0], strings.Join(sortedKeys(services), ", "))
 		return errUsage
@@ -135,6 +140,26 @@ func cmdOstor(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 // cmdUser keeps the older "ostor-bridge user" command as an alias of "ostor users get".
 func cmdUser(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
 	return cmdOstor(ctx, fs, append([]string{"users", "get"}, args...), stdout, getenv)
+}
+
+// moveLeadingFlags moves flags written before the service, as in "ostor --config FILE users
+// list", behind the action, where the action's flag set parses them. Arguments without a known
+// service name are returned unchanged.
+func moveLeadingFlags(args []string, services map[string]map[string]ostorAction) []string {
+	if !strings.HasPrefix(args[0], "-") {
+		return args
+	}
+	for i, arg := range args {
+		if _, ok := services[arg]; !ok {
+			continue
+		}
+		end := min(i+2, len(args)) // the service and, when given, the action
+		moved := make([]string, 0, len(args))
+		moved = append(moved, args[i:end]...)
+		moved = append(moved, args[:i]...)
+		return append(moved, args[end:]...)
+	}
+	return args
 }
 
 func isHelpArg(arg string) bool {

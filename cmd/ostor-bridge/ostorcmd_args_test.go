@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/ostor-bridge/ostor-bridge/ostor"
+)
+
+// runArgsAsGiven runs "ostor-bridge <args>" with the gateway secret in the environment and,
+// unlike cliGateway.run, appends no --config, so the test decides where the flags are.
+func (g *cliGateway) runArgsAsGiven(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	cmd := exec.Command(daemonBinary, args...)
+	cmd.Env = append(os.Environ(), "OSTOR_BRIDGE_GATEWAY_SECRET_KEY="+g.SecretAccessKey)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		code = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %v: %v", args, err)
+	}
+	result := cliResult{stdout: stdout.String(), stderr: stderr.String(), code: code}
+	g.assertNoSecrets(t, args, result)
+	return result
+}
+
+func TestOstorFlagsBeforeService(t *testing.T) {
+	g := startCLIGateway(t, ostor.ProfileVHI63, ostor.ProfileVHI63, "")
+	g.AddUser("kim@example.com")
+
+	r := g.runArgsAsGiven(t, "ostor", "--config", g.configPath, "--json", "users", "list").mustSucceed(t)
+
+	got := decodeJSON[struct {
+		Users []struct {
+			Email string `json:"email"`
+		} `json:"users"`
+	}](t, r)
+	if len(got.Users) != 1 || got.Users[0].Email != "kim@example.com" {
+		t.Errorf("users = %+v, want kim@example.com only", got.Users)
+	}
+}
+
+func TestOstorFlagsWithoutService(t *testing.T) {
+	g := startCLIGateway(t, ostor.ProfileVHI63, ostor.ProfileVHI63, "")
+
+	r := g.runArgsAsGiven(t, "ostor", "--config", g.configPath, "--json")
+
+	if r.code != 2 {
+		t.Errorf("exit status %d, want 2", r.code)
+	}
+	if !strings.Contains(r.stderr, "missing service") {
+		t.Errorf("stderr does not say the service is missing:\n%s", r.stderr)
+	}
+	if strings.Contains(r.stderr, `unknown service "--config"`) {
+		t.Errorf("stderr reports a flag as the service:\n%s", r.stderr)
+	}
+	if n := len(g.Requests()); n != 0 {
+		t.Errorf("gateway saw %d requests, want 0", n)
+	}
+}
+
+func TestOstorTwoTargetsMessage(t *testing.T) {
+	g := startCLIGateway(t, ostor.ProfileVHI63, ostor.ProfileVHI63, "")
+
+	r := g.run(t, "ostor", "limits", "get", "--email", "a@example.com", "--bucket", "abc")
+
+	if r.code != 2 {
+		t.Errorf("exit status %d, want 2", r.code)
+	}
+	want := "give only one of --email, --id or --bucket, not --email and --bucket"
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr does not contain %q:\n%s", want, r.stderr)
+	}
+}
