@@ -9,7 +9,7 @@
  *
  *   OSTOR_BRIDGE_RPC_HOST    daemon address as in the server record, e.g. 127.0.0.1 or unix:/path.sock
  *   OSTOR_BRIDGE_RPC_PORT    daemon port; empty for the default 7380
- *   OSTOR_BRIDGE_RPC_SECRET  the daemon's rpc.secret
+ *   OSTOR_BRIDGE_RPC_SECRET  the same value as the daemon's OSTOR_BRIDGE_RPC_SECRET
  *
  * Hook failures never stop the WHMCS action that fired them: they are written to the activity
  * log and the module log instead, with the daemon's message.
