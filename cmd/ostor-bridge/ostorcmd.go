@@ -325,8 +325,29 @@ func (c *ostorCall) gatewayError(err error) error {
 		return fmt.Errorf("%v: if the gateway runs a later release, set gateway.profile to match it", err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("the gateway did not respond within gateway.timeout (%s)\n  (%v)", gw.Timeout.Duration, err)
+	case errors.Is(err, ostor.ErrNotFound), errors.Is(err, ostor.ErrUserNotFound):
+		return fmt.Errorf("%s\n  (%s)", notFoundAdvice(err), gatewayReply(err))
 	}
 	return err
+}
+
+// notFoundAdvice names what the gateway did not find, by the operation and error code of its
+// reply, and the command that lists the existing names.
+func notFoundAdvice(err error) string {
+	var apiErr *ostor.APIError
+	code, op := "", ""
+	if errors.As(err, &apiErr) {
+		code, op = apiErr.Code, apiErr.Op
+	}
+	switch {
+	case errors.Is(err, ostor.ErrUserNotFound), code == "NoSuchUser":
+		return `the S3 user does not exist on the gateway: "ostor-bridge ostor users list --search TEXT" finds users`
+	case code == "NoSuchBucket":
+		return `the bucket does not exist on the gateway: "ostor-bridge ostor buckets list" shows every bucket`
+	case strings.HasPrefix(op, "usage."):
+		return `the usage object does not exist on the gateway: "ostor-bridge ostor usage list" shows them`
+	}
+	return "not found on the gateway"
 }
 
 // gatewayReply describes the gateway's error response, or returns the error text when there was

@@ -80,3 +80,35 @@ func TestOstorTwoTargetsMessage(t *testing.T) {
 		t.Errorf("stderr does not contain %q:\n%s", want, r.stderr)
 	}
 }
+
+func TestOstorNotFoundNamesListCommand(t *testing.T) {
+	g := startCLIGateway(t, ostor.ProfileVHI63, ostor.ProfileVHI63, "")
+	tests := []struct {
+		name string
+		args []string
+		want []string // each must appear on stderr
+	}{
+		{"user limits", []string{"ostor", "limits", "get", "--email", "nobody@example.com"},
+			[]string{"the S3 user does not exist", "ostor-bridge ostor users list", `"nobody@example.com"`}},
+		{"user quota", []string{"ostor", "quotas", "set", "--id", "0123456789abcdef", "--size", "1", "--yes"},
+			[]string{"the S3 user does not exist", `"0123456789abcdef"`}},
+		{"bucket limits", []string{"ostor", "limits", "get", "--bucket", "nosuchbucket"},
+			[]string{"the bucket does not exist", "ostor-bridge ostor buckets list", `"nosuchbucket"`}},
+		{"usage object", []string{"ostor", "usage", "delete", "--object", "s3-usage-0123456789abcdef-2026-12-04T20:00:00.000Z-3600", "--yes"},
+			[]string{"the usage object does not exist", "ostor-bridge ostor usage list"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := g.run(t, tt.args...)
+
+			if r.code != 1 {
+				t.Errorf("exit status %d, want 1", r.code)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr does not contain %q:\n%s", want, r.stderr)
+				}
+			}
+		})
+	}
+}
