@@ -64,14 +64,18 @@ func cmdCheck(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return fmt.Errorf("gateway settings: %w", err)
 	}
+	var reply bridge.CheckReply
 	db, err := whmcs.Open(ctx, cfg.Database.whmcs())
 	if err != nil {
-		return err
+		// The gateway is still checked, so one run reports every dependency that fails.
+		checker := &bridge.DependencyChecker{Gateway: gw}
+		reply.Database = bridge.CheckResult{Message: err.Error()}
+		reply.Gateway = checker.CheckGateway(ctx)
+	} else {
+		defer db.Close()
+		checker := &bridge.DependencyChecker{Store: whmcs.NewStore(zap.NewNop(), db), Gateway: gw}
+		reply = checker.Check(ctx)
 	}
-	defer db.Close()
-
-	checker := &bridge.DependencyChecker{Store: whmcs.NewStore(zap.NewNop(), db), Gateway: gw}
-	reply := checker.Check(ctx)
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "database\t%s\t%s\n", okWord(reply.Database.OK), reply.Database.Message)
 	fmt.Fprintf(w, "gateway\t%s\t%s\n", okWord(reply.Gateway.OK), reply.Gateway.Message)
