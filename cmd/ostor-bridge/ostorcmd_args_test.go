@@ -81,6 +81,22 @@ func TestOstorTwoTargetsMessage(t *testing.T) {
 	}
 }
 
+func TestOstorUsageListLimitBounded(t *testing.T) {
+	g := startCLIGateway(t, ostor.ProfileVHI63, ostor.ProfileVHI63, "")
+
+	r := g.run(t, "ostor", "usage", "list", "--limit", "5000")
+
+	if r.code != 2 {
+		t.Errorf("exit status %d, want 2", r.code)
+	}
+	if !strings.Contains(r.stderr, `invalid --limit 5000`) || !strings.Contains(r.stderr, "at most 700") {
+		t.Errorf("stderr does not reject the limit with its maximum:\n%s", r.stderr)
+	}
+	if n := len(g.Requests()); n != 0 {
+		t.Errorf("gateway saw %d requests, want 0", n)
+	}
+}
+
 func TestOstorNotFoundNamesListCommand(t *testing.T) {
 	g := startCLIGateway(t, ostor.ProfileVHI63, ostor.ProfileVHI63, "")
 	tests := []struct {
