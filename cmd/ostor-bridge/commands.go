@@ -26,10 +26,22 @@ func cmdVersion(_ context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 
 func cmdConfig(_ context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
 	cfg, err := loadConfigFlags(fs, args, getenv)
-	if err != nil {
+	if err != nil && !isValidationError(cfg, err) {
 		return err
 	}
-	return toml.NewEncoder(stdout).Encode(cfg.Redacted())
+	// An invalid configuration is printed too, then its problems, because config is the command
+	// an operator runs to find out what the daemon reads.
+	if encodeErr := toml.NewEncoder(stdout).Encode(cfg.Redacted()); encodeErr != nil {
+		return encodeErr
+	}
+	return err
+}
+
+// isValidationError reports whether err from loadConfig lists problems of a loaded configuration,
+// not a flag, file or parse error.
+func isValidationError(cfg Config, err error) bool {
+	problems := cfg.validate(false)
+	return problems != nil && problems.Error() == err.Error()
 }
 
 func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
