@@ -72,8 +72,7 @@ func (p *Provisioner) GenerateKey(ctx context.Context, serviceID, adminID int64)
 	if err != nil {
 		return KeyResult{}, err
 	}
-	switch svc.Status {
-	case "Terminated", "Cancelled", "Fraud":
+	if serviceEnded(svc.Status) {
 		return KeyResult{}, newError(CodeConflict, nil,
 			"service %d is %s in WHMCS; access keys are generated only for Pending, Active or Suspended services", svc.ID, svc.Status)
 	}

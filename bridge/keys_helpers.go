@@ -26,12 +26,13 @@ func (p *Provisioner) requireIdentity(ctx context.Context, svc whmcs.Service) (w
 	return ident, nil
 }
 
-// readUser reads the service's S3 user by its stored UserId.
+// readUser reads the service's S3 user by its stored UserId. A user deleted outside WHMCS is a
+// conflict, because acting on it would hide that the storage is gone.
 func (p *Provisioner) readUser(ctx context.Context, ident whmcs.Identity) (ostor.User, error) {
 	user, err := p.opts.Gateway.GetUser(ctx, ostor.ByID(ident.UserID))
 	if errors.Is(err, ostor.ErrUserNotFound) {
 		return ostor.User{}, newError(CodeConflict, err,
-			"service %d records S3 user %s (%s), which no longer exists on the gateway; run ostor-bridge reconcile --service %d to see what changed",
+			"service %d records S3 user %s (%s), which no longer exists on the gateway; it was deleted outside WHMCS, so run ostor-bridge reconcile --service %d to see what changed before acting on the service",
 			ident.ServiceID, ident.UserID, ident.Email, ident.ServiceID)
 	}
 	if err != nil {

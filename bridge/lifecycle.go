@@ -80,7 +80,7 @@ func (p *Provisioner) setUserState(ctx context.Context, serviceID, adminID int64
 	if err := p.supersedePending(ctx, svc.ID, opposite, kind); err != nil {
 		return err
 	}
-	user, err := p.readIdentityUser(ctx, svc.ID, ident)
+	user, err := p.readUser(ctx, ident)
 	if err != nil {
 		return err
 	}
@@ -146,21 +146,6 @@ func (p *Provisioner) requireServiceIdentity(ctx context.Context, serviceID int6
 		return whmcs.Identity{}, p.dbError(err, "read the S3 identity of service %d", serviceID)
 	}
 	return ident, nil
-}
-
-// readIdentityUser reads the S3 user an identity records. A user deleted outside WHMCS is a
-// conflict, because acting on it would hide that the storage is gone.
-func (p *Provisioner) readIdentityUser(ctx context.Context, serviceID int64, ident whmcs.Identity) (ostor.User, error) {
-	user, err := p.opts.Gateway.GetUser(ctx, ostor.ByID(ident.UserID))
-	if errors.Is(err, ostor.ErrUserNotFound) {
-		return ostor.User{}, newError(CodeConflict, err,
-			"service %d records S3 user %s (%s), which no longer exists on the gateway; it was deleted outside WHMCS, so check the gateway before acting on the service",
-			serviceID, ident.UserID, ident.Email)
-	}
-	if err != nil {
-		return ostor.User{}, p.gatewayError(err, "read S3 user %s", ident.UserID)
-	}
-	return user, nil
 }
 
 // completePending marks the service's pending operations of kind done. It finishes an operation

@@ -51,7 +51,7 @@ func (p *Provisioner) ClientArea(ctx context.Context, serviceID int64) (ClientAr
 	if err != nil {
 		return ClientAreaResult{}, p.dbError(err, "read the S3 identity of service %d", svc.ID)
 	}
-	user, err := p.readIdentityUser(ctx, svc.ID, ident)
+	user, err := p.readUser(ctx, ident)
 	if err != nil {
 		return ClientAreaResult{}, err
 	}

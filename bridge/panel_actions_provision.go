@@ -78,7 +78,12 @@ func runReconcile(ctx context.Context, p *Panel, t *actionTarget) (string, error
 			fmt.Fprintf(&b, " And %d more.", len(report.Findings)-i)
 			break
 		}
-		fmt.Fprintf(&b, " Service %d: %s", f.ServiceID, f.Message)
+		if f.ServiceID != 0 {
+			fmt.Fprintf(&b, " Service %d: %s", f.ServiceID, f.Message)
+		} else {
+			// Findings about gateway users that no service records name no service.
+			fmt.Fprintf(&b, " Gateway: %s", f.Message)
+		}
 		if f.Fixed {
 			b.WriteString(" (fixed)")
 		}

@@ -59,6 +59,9 @@ type ProvisionerOptions struct {
 	// Purger deletes the buckets of a user whose product is set to purge on terminate. Nil makes
 	// such a Terminate fail with a conflict and delete nothing.
 	Purger Purger
+
+	// Metrics records the findings of reconciliations; nil records nothing.
+	Metrics *Metrics
 }
 
 // Provisioner runs the WHMCS lifecycle workflows against the database and the gateway.
@@ -112,6 +115,16 @@ type createDetail struct {
 	Email string `json:"email"`
 }
 
+// createDetailOf reads the detail of a create operation. It returns false for another kind of
+// operation and for a detail without an email.
+func createDetailOf(op whmcs.Operation) (createDetail, bool) {
+	var d createDetail
+	if op.Kind != "create" || json.Unmarshal([]byte(op.Detail), &d) != nil || d.Email == "" {
+		return createDetail{}, false
+	}
+	return d, true
+}
+
 // Create provisions the S3 user of a WHMCS service, or confirms the one it already has.
 //
 // The steps are safe to repeat at any point: the intent is journaled before the gateway is asked
@@ -134,8 +147,7 @@ func (p *Provisioner) Create(ctx context.Context, serviceID int64) (CreateResult
 	if _, err := SettingsOf(svc); err != nil {
 		return CreateResult{}, err
 	}
-	switch svc.Status {
-	case "Terminated", "Cancelled", "Fraud":
+	if serviceEnded(svc.Status) {
 		return CreateResult{}, newError(CodeConflict, nil,
 			"service %d is %s in WHMCS; set it to Pending or Active before creating its S3 user", svc.ID, svc.Status)
 	}
@@ -183,8 +195,7 @@ func (p *Provisioner) createIdentity(ctx context.Context, svc whmcs.Service) (Cr
 	}
 	resumed := op.Attempts > 1
 	if resumed {
-		var d createDetail
-		if json.Unmarshal([]byte(op.Detail), &d) == nil && d.Email != "" {
+		if d, ok := createDetailOf(op); ok {
 			email = d.Email
 		}
 	}

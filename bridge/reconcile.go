@@ -23,7 +23,9 @@ type StateGateway interface {
 }
 
 // Reconcile compares the WHMCS services of the daemon's module with their S3 users, finishes or
-// resolves interrupted operations, and reports, and with Fix repairs, every difference.
+// resolves interrupted operations, and reports, and with Fix repairs, every difference. Unless
+// one service is selected, it also reports the gateway users that no existing service records,
+// which it never changes.
 //
 // Each service is checked while holding its lock, so an operation in flight is never mistaken for
 // drift. A service whose lock is busy is reported and skipped.
@@ -54,6 +56,7 @@ func (p *Provisioner) Reconcile(ctx context.Context, req ReconcileRequest) (Reco
 
 	for _, svc := range services {
 		if err := ctx.Err(); err != nil {
+			p.opts.Metrics.recordReconcileFailure(req)
 			return report, newError(CodeBusy, err, "reconciliation stopped after %d of %d services: %v", report.ServicesChecked, len(services), err)
 		}
 		report.ServicesChecked++
@@ -61,7 +64,11 @@ func (p *Provisioner) Reconcile(ctx context.Context, req ReconcileRequest) (Reco
 		r.run(ctx)
 		report.Findings = append(report.Findings, r.findings...)
 	}
+	if req.ServiceID == 0 {
+		report.Findings = append(report.Findings, p.findUnrecordedUsers(ctx, req.ClientID)...)
+	}
 	report.FinishedAt = time.Now()
+	p.opts.Metrics.recordReconcile(req, report)
 	p.log.Info("reconciled", zap.String("scope", report.Scope), zap.Bool("fix", req.Fix), zap.Int64("admin_id", req.AdminID),
 		zap.Int("services", report.ServicesChecked), zap.Int("findings", len(report.Findings)), zap.Int("open", report.Open()))
 	return report, nil
@@ -256,8 +263,8 @@ func (r *serviceReconciler) resolveCreate(ctx context.Context, op whmcs.Operatio
 		}
 		return
 	}
-	var d createDetail
-	if json.Unmarshal([]byte(op.Detail), &d) != nil || d.Email == "" {
+	d, ok := createDetailOf(op)
+	if !ok {
 		f.Action = "the operation has no journaled email; run Create for the service"
 		return
 	}
@@ -468,6 +475,8 @@ func (p *Provisioner) refreshNote(ctx context.Context, svc whmcs.Service, ident 
 	return nil
 }
 
+// serviceEnded reports whether a WHMCS service status ends the service, so that it must have no
+// working S3 user.
 func serviceEnded(status string) bool {
 	switch status {
 	case "Terminated", "Cancelled", "Fraud":

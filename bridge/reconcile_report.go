@@ -27,13 +27,15 @@ type ReconcileRequest struct {
 // FindingKind names one kind of difference between WHMCS and the gateway.
 type FindingKind string
 
-// Finding kinds. docs/rpc.md describes each with its fix.
+// Finding kinds. docs/rpc.md describes each with its fix; findingKinds in metrics.go must list
+// every one, so the metrics report 0 for a kind the last run did not find.
 const (
 	FindingPendingOperation FindingKind = "pending_operation"  // an operation was interrupted
 	FindingUnrecordedKey    FindingKind = "unrecorded_key"     // the gateway has a key no service records
 	FindingMissingKey       FindingKind = "missing_key"        // a recorded key is gone from the gateway
 	FindingRevokedKeyActive FindingKind = "revoked_key_active" // a key recorded as revoked still works
 	FindingMissingUser      FindingKind = "missing_user"       // the recorded S3 user is gone
+	FindingUnrecordedUser   FindingKind = "unrecorded_user"    // a user of a deleted service, or with a bridge email, that no service records
 	FindingEndedServiceUser FindingKind = "ended_service_user" // a terminated or cancelled service still has its S3 user
 	FindingStateMismatch    FindingKind = "state_mismatch"     // suspended service with enabled user, or the reverse
 	FindingNotProvisioned   FindingKind = "not_provisioned"    // an active or suspended service has no S3 user
@@ -104,7 +106,14 @@ func (r ReconcileReport) Text() string {
 		case f.Error != "":
 			status = "FIX FAILED"
 		}
-		fmt.Fprintf(&b, "\n%d. [%s] %s, service %d (client %d)\n", i+1, status, f.Kind, f.ServiceID, f.ClientID)
+		switch {
+		case f.ServiceID != 0:
+			fmt.Fprintf(&b, "\n%d. [%s] %s, service %d (client %d)\n", i+1, status, f.Kind, f.ServiceID, f.ClientID)
+		case f.ClientID != 0:
+			fmt.Fprintf(&b, "\n%d. [%s] %s, client %d\n", i+1, status, f.Kind, f.ClientID)
+		default:
+			fmt.Fprintf(&b, "\n%d. [%s] %s, no WHMCS service or client\n", i+1, status, f.Kind)
+		}
 		fmt.Fprintf(&b, "   %s\n", f.Message)
 		if f.Action != "" {
 			fmt.Fprintf(&b, "   Action: %s\n", f.Action)

@@ -32,6 +32,9 @@ type ServerOptions struct {
 	Checker      Checker // runs System.Check; nil reports only the daemon itself
 	Panel        *Panel  // serves the Admin service; nil leaves it out
 	Usage        *Usage  // serves the Usage methods; nil makes them fail with CodeConflict
+
+	// Metrics counts RPC calls; nil records nothing.
+	Metrics *Metrics
 }
 
 // Checker tests the daemon's dependencies for System.Check.
@@ -47,6 +50,7 @@ type Handler struct {
 	rpc      *rpc.Server
 	params   map[string]reflect.Type // method → params type, for strict decoding
 	mux      *http.ServeMux
+	metrics  *Metrics
 }
 
 // NewHandler validates opts and builds the handler.
@@ -77,6 +81,7 @@ func NewHandler(opts ServerOptions) (*Handler, error) {
 		rpc:      rpc.NewServer(),
 		params:   make(map[string]reflect.Type),
 		mux:      http.NewServeMux(),
+		metrics:  opts.Metrics,
 	}
 	h.rpc.RegisterCodec(json2.NewCustomCodecWithErrorMapper(rpc.DefaultEncoderSelector, func(err error) error {
 		return toRPCError(err)
@@ -160,7 +165,12 @@ func noteService(ctx context.Context, id int64) {
 func (h *Handler) serveRPC(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	c := &call{remote: r.RemoteAddr}
-	defer func() { h.logCall(c, time.Since(start)) }()
+	defer func() {
+		d := time.Since(start)
+		h.logCall(c, d)
+		_, known := h.params[c.method]
+		h.metrics.observeRPC(c.method, known, c.err, d)
+	}()
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
 	if err != nil {

@@ -58,6 +58,9 @@ type UsageOptions struct {
 	// Progress, when set, is called after each statistics object.
 	Progress func(CollectSummary)
 
+	// Metrics counts collection runs; nil records nothing.
+	Metrics *Metrics
+
 	Now func() time.Time
 }
 
@@ -135,7 +138,9 @@ func (u *Usage) Collect(ctx context.Context) (CollectSummary, error) {
 		return CollectSummary{}, err
 	}
 	defer unlock()
-	return u.collect(ctx)
+	summary, err := u.collect(ctx)
+	u.opts.Metrics.recordCollection(summary, err)
+	return summary, err
 }
 
 // maxLoggedUnassigned bounds the user ids in the log line about unassigned

@@ -16,6 +16,9 @@ import (
 // 2^20 bytes, as control panels such as cPanel report disk usage.
 const bytesPerMB = 1 << 20
 
+// mbPerGB converts a quota in the gateway's GB into WHMCS megabytes.
+const mbPerGB = 1024
+
 // BytesToMB converts bytes to the MB of the tblhosting usage columns,
 // rounding up, so that any stored or transferred byte shows as at least
 // 1 MB and a client is never billed for less than was used.
@@ -84,6 +87,7 @@ type ServiceUsage struct {
 	PeriodEnd       string `json:"period_end"`   // first UTC day after it
 	DiskMB          int64  `json:"disk_mb"`
 	BandwidthMB     int64  `json:"bandwidth_mb"`
+	DiskLimitMB     int64  `json:"disk_limit_mb,omitempty"` // written from the plan's quota; 0 when disklimit was kept
 }
 
 // UpdateSummary reports one Update run.
@@ -98,8 +102,8 @@ type UpdateSummary struct {
 }
 
 // Update collects new statistics, measures storage and writes diskusage,
-// bwusage and lastupdate of every Active and Suspended service with an S3
-// identity. When ctx has a deadline, collection gets half of the time
+// bwusage, lastupdate and, from the plan's quota, disklimit of every Active
+// and Suspended service with an S3 identity. When ctx has a deadline, collection gets half of the time
 // left, so the usage columns are written even when a backlog of objects
 // remains for the next run.
 //
@@ -121,6 +125,7 @@ func (u *Usage) Update(ctx context.Context) (UpdateSummary, error) {
 		defer cancel()
 	}
 	summary.Collect, err = u.collect(collectCtx)
+	u.opts.Metrics.recordCollection(summary.Collect, err)
 	if err != nil {
 		if ctx.Err() != nil {
 			return summary, err
@@ -146,10 +151,14 @@ func (u *Usage) Update(ctx context.Context) (UpdateSummary, error) {
 	if err := u.recordStorage(ctx, storage, assignments); err != nil {
 		return summary, err
 	}
+	diskLimits, err := u.diskLimits(ctx)
+	if err != nil {
+		return summary, err
+	}
 
 	now := u.opts.Now()
 	for _, svc := range services {
-		su, err := u.updateService(ctx, svc, storage[svc.UserID], now)
+		su, err := u.updateService(ctx, svc, storage[svc.UserID], diskLimits[svc.ServiceID], now)
 		if err != nil {
 			if ctx.Err() != nil {
 				return summary, err
@@ -165,7 +174,9 @@ func (u *Usage) Update(ctx context.Context) (UpdateSummary, error) {
 	return summary, nil
 }
 
-func (u *Usage) updateService(ctx context.Context, svc whmcs.BillingService, storageBytes uint64, now time.Time) (ServiceUsage, error) {
+// updateService writes the usage columns of one service. diskLimitMB is
+// written to disklimit when it is not nil.
+func (u *Usage) updateService(ctx context.Context, svc whmcs.BillingService, storageBytes uint64, diskLimitMB *int64, now time.Time) (ServiceUsage, error) {
 	start, end := BillingPeriod(svc.BillingCycle, svc.NextDue(), now)
 	totals, err := u.opts.Store.UsageTotals(ctx, svc.ServiceID, start, end)
 	if err != nil {
@@ -191,11 +202,41 @@ func (u *Usage) updateService(ctx context.Context, svc whmcs.BillingService, sto
 		DiskMB:          BytesToMB(storageBytes),
 		BandwidthMB:     BytesToMB(bandwidth),
 	}
-	// TODO: write disklimit from the user's quota once the unit of the
-	// quota size that ostor-quotas reports is confirmed. Until then the
-	// limit columns keep the values WHMCS has.
-	err = u.opts.Store.UpdateHostingUsage(ctx, svc.ServiceID, whmcs.HostingUsage{DiskMB: su.DiskMB, BandwidthMB: su.BandwidthMB})
+	if diskLimitMB != nil {
+		su.DiskLimitMB = min(*diskLimitMB, whmcs.MaxHostingMB)
+	}
+	// NOTE: the plan has a bandwidth rate (kb/s) but no traffic volume, so
+	// bwlimit keeps the value WHMCS has.
+	err = u.opts.Store.UpdateHostingUsage(ctx, svc.ServiceID, whmcs.HostingUsage{
+		DiskMB: su.DiskMB, BandwidthMB: su.BandwidthMB, DiskLimitMB: diskLimitMB,
+	})
 	return su, err
+}
+
+// diskLimits returns the disklimit of each billed service whose plan sets
+// a storage quota: the quota in GB times 1024 MB, since the gateway's
+// quota is what the limit means to WHMCS. Services without a quota, and
+// services whose product configuration is invalid, keep the disklimit
+// WHMCS has. An invalid configuration is logged.
+func (u *Usage) diskLimits(ctx context.Context) (map[int64]*int64, error) {
+	records, err := u.opts.Store.BillingServiceRecords(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limits := make(map[int64]*int64, len(records))
+	for _, svc := range records {
+		plan, err := PlanOf(svc)
+		if err != nil {
+			u.log.Warn("disklimit of a service left as WHMCS has it: its product configuration is invalid",
+				zap.Int64("service_id", svc.ID), zap.Int64("product_id", svc.ProductID), zap.Error(err))
+			continue
+		}
+		if plan.QuotaGB > 0 {
+			mb := plan.QuotaGB * mbPerGB // at most maxLimitValue * 1024, no overflow
+			limits[svc.ID] = &mb
+		}
+	}
+	return limits, nil
 }
 
 // measureStorage returns the bytes stored per S3 user: from the users

@@ -2,16 +2,15 @@ package bridge_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/ostor-bridge/ostor-bridge/bridge"
+	"github.com/ostor-bridge/ostor-bridge/bridge/bridgetest"
 	"github.com/ostor-bridge/ostor-bridge/ostor"
 	"github.com/ostor-bridge/ostor-bridge/ostor/ostortest"
 	"github.com/ostor-bridge/ostor-bridge/whmcs"
@@ -45,19 +44,7 @@ func newUsageFixture(t *testing.T, profile string, managedUsers int) *usageFixtu
 	}
 	f.client = client
 
-	clientID := f.db.AddClient(t, whmcstest.Client{Email: "owner@example.com"})
-	productID := f.db.AddProduct(t, whmcstest.Product{Name: "S3", Module: "ostorbridge"})
-	for i := range managedUsers {
-		user := f.gw.AddUser(fmt.Sprintf("user%d@example.com", i))
-		serviceID := f.db.AddService(t, whmcstest.Service{ClientID: clientID, ProductID: productID})
-		err := f.store.WithinTx(t.Context(), func(tx *sqlx.Tx) error {
-			return f.store.InsertIdentity(t.Context(), tx, whmcs.Identity{ServiceID: serviceID, ClientID: clientID, UserID: user.ID, Email: user.Email})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.services[user.ID] = serviceID
-	}
+	f.services = bridgetest.AddManagedUsers(t, f.db, f.store, f.gw.Gateway, managedUsers)
 	return f
 }
 
@@ -81,10 +68,7 @@ func (f *usageFixture) simulate(seed uint64, periods int, unmanagedUser string) 
 					Uploaded: rng.Int64N(1 << 34), Downloaded: rng.Int64N(1 << 36),
 				}
 				traffic = append(traffic, tr)
-				c := f.want[user]
-				c.Add(whmcs.UsageCounters{Put: uint64(tr.Put), Get: uint64(tr.Get), List: uint64(tr.List), Other: uint64(tr.Other),
-					Uploaded: uint64(tr.Uploaded), Downloaded: uint64(tr.Downloaded)})
-				f.want[user] = c
+				bridgetest.AddTraffic(f.want, tr)
 			}
 		}
 	}
@@ -102,39 +86,11 @@ func (f *usageFixture) usage(t *testing.T, deleteProcessed bool) *bridge.Usage {
 	return u
 }
 
-// storedTotals sums mod_ostorbridge_usage_daily per S3 user and checks
-// that each user is stored under its service, or 0 when unmanaged.
-func (f *usageFixture) storedTotals(t *testing.T) map[string]whmcs.UsageCounters {
-	t.Helper()
-	rows, err := f.store.UsageHistory(t.Context(), whmcs.UsageFilter{Days: 3650, Today: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]whmcs.UsageCounters{}
-	for _, r := range rows {
-		if r.ServiceID != f.services[r.UserID] {
-			t.Errorf("usage of S3 user %s stored under service %d, want %d", r.UserID, r.ServiceID, f.services[r.UserID])
-		}
-		c := got[r.UserID]
-		if err := c.Add(r.UsageCounters); err != nil {
-			t.Fatal(err)
-		}
-		got[r.UserID] = c
-	}
-	return got
-}
-
+// checkTotals compares the stored counters with the simulated traffic and
+// counts the objects recorded as processed.
 func (f *usageFixture) checkTotals(t *testing.T) {
 	t.Helper()
-	got := f.storedTotals(t)
-	if len(got) != len(f.want) {
-		t.Errorf("stored usage of %d S3 users, want %d", len(got), len(f.want))
-	}
-	for user, want := range f.want {
-		if got[user] != want {
-			t.Errorf("stored counters of S3 user %s = %+v, want %+v", user, got[user], want)
-		}
-	}
+	bridgetest.CheckStoredTotals(t, f.store, f.services, f.want)
 	var objects int
 	if err := f.db.GetContext(t.Context(), &objects, `SELECT COUNT(*) FROM mod_ostorbridge_usage_objects`); err != nil {
 		t.Fatal(err)

@@ -5,15 +5,19 @@
 # server alone) with a WHMCS-shaped schema and a sample pending service, the fake gateway
 # ostor-sim, and the ostor-bridge daemon. Then it runs the real PHP module the way WHMCS does on
 # order acceptance (ostorbridge_CreateAccount), twice, and shows the S3 user on the gateway and
-# the access-key note in tblnotes. Then it suspends, unsuspends and terminates the service the
-# same way. Everything is stopped and removed at the end.
+# the access-key note in tblnotes. The customer then uploads and downloads objects with the new
+# user's own key, and the gateway records that traffic as usage statistics. The daemon collects
+# them and writes disk and bandwidth usage into tblhosting, and the script checks that the
+# collected numbers equal the traffic sent. Then it suspends, unsuspends and terminates the
+# service the way WHMCS does, purging the customer's bucket. Everything is stopped and removed at
+# the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -x /usr/local/go/bin/go ]] && export PATH="/usr/local/go/bin:$PATH"
 
 deploy/ensure-deps.sh --no-start
 
-work=$(mktemp -d /tmp/ostor-bridge-demo.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/ostor-bridge-demo.XXXXXX")
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -21,6 +25,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# Exiting on SIGINT or SIGTERM runs the EXIT trap, which stops the servers and removes $work.
+trap 'exit 130' INT TERM
 
 step() { printf '\n==> %s\n' "$*"; }
 random_secret() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }
@@ -35,8 +41,8 @@ wait_for_line() { # file pattern what
   exit 1
 }
 
-step "Building ostor-bridge and ostor-sim"
-go build -o "$work/bin/" ./cmd/ostor-bridge ./cmd/ostor-sim
+step "Building ostor-bridge, ostor-sim and the demo's S3 client"
+go build -o "$work/bin/" ./cmd/ostor-bridge ./cmd/ostor-sim ./deploy/demo/traffic
 
 step "Starting a private MariaDB in $work/db"
 sock="$work/mysqld.sock"
@@ -62,12 +68,14 @@ echo "Loaded the WHMCS schema and a pending service #1 for client #1:"
 step "Starting the fake S3 gateway (ostor-sim)"
 gateway_key="0123456789abcdefDEMO"
 gateway_secret=$(random_secret)
+# The vendor's samples show 30-minute usage-statistics periods. 2 s keeps the demo short.
+usage_period=2
 OSTOR_SIM_SECRET_KEY="$gateway_secret" "$work/bin/ostor-sim" -listen 127.0.0.1:0 -profile vhi63 \
-  -access-key "$gateway_key" >"$work/sim.out" 2>"$work/sim.log" &
+  -access-key "$gateway_key" -usage-period "${usage_period}s" >"$work/sim.out" 2>"$work/sim.log" &
 pids+=($!)
 wait_for_line "$work/sim.out" "listening on" "ostor-sim"
 gateway_url=$(grep -o 'http://[0-9.:]*' "$work/sim.out" | head -n1)
-echo "ostor-sim serves the admin API at $gateway_url"
+echo "ostor-sim serves the admin API and the S3 API at $gateway_url"
 
 step "Starting the ostor-bridge daemon"
 rpc_secret=$(random_secret)
@@ -87,6 +95,9 @@ profile = "vhi63"
 allow_insecure_http = true
 public_endpoint = "https://s3.example.com"
 
+[metrics]
+listen = "127.0.0.1:0"
+
 [log]
 format = "console"
 TOML
@@ -103,6 +114,8 @@ step "WHMCS accepts the order: php runs ostorbridge_CreateAccount(\$params) for 
 result=$(php php-shim/tests/call-module.php CreateAccount <<<"$params")
 echo "CreateAccount returned $result"
 [[ "$result" == '"success"' ]] || { echo "demo: CreateAccount failed" >&2; cat "$work/daemon.log" >&2; exit 1; }
+# WHMCS itself marks a service Active once its CreateAccount succeeded.
+"${mysql_cmd[@]}" whmcs -e "UPDATE tblhosting SET domainstatus = 'Active' WHERE id = 1"
 
 step "The S3 user now on the gateway (secret keys are never printed)"
 email=$("${mysql_cmd[@]}" whmcs -N -e "SELECT s3_email FROM mod_ostorbridge_identities WHERE service_id = 1")
@@ -120,6 +133,39 @@ echo "CreateAccount returned $result"
   (SELECT COUNT(*) FROM tblnotes WHERE userid = 1) AS notes,
   (SELECT COUNT(*) FROM mod_ostorbridge_operations WHERE state = 'done') AS journaled_operations"
 
+step "The customer stores and fetches files with the new user's own key through the S3 API"
+"$work/bin/traffic" -endpoint "$gateway_url" -profile vhi63 -access-key "$gateway_key" -email "$email" \
+  -usage-period "${usage_period}s" | tee "$work/traffic.out"
+
+step "ostor-bridge usage collect stores the statistics object the gateway wrote for that period"
+"$work/bin/ostor-bridge" usage collect --config "$work/ostor-bridge.toml" | tee "$work/collect.out"
+echo "ostor-sim logged the object when the collector's listing request found its period over:"
+grep '"msg":"usage object written"' "$work/sim.log"
+# sent_value LABEL and collected_value LABEL print the number after LABEL in the two outputs.
+sent_value() { sed -n "s|^sent $1 ||p" "$work/traffic.out"; }
+collected_value() { sed -n "s|^$1  *||p" "$work/collect.out"; }
+for label in "bytes uploaded" "bytes downloaded" "requests put/get/list/other"; do
+  sent=$(sent_value "$label")
+  collected=$(collected_value "$label")
+  if [[ -z "$sent" || "$sent" != "$collected" ]]; then
+    echo "demo: the customer sent $label ${sent:-?}, but usage collect stored ${collected:-?}" >&2
+    exit 1
+  fi
+done
+echo "usage collect stored exactly the traffic sent: $(sent_value "bytes uploaded") bytes uploaded," \
+  "$(sent_value "bytes downloaded") bytes downloaded, requests put/get/list/other $(sent_value "requests put/get/list/other")"
+
+step "The daily usage history (ostor-bridge usage show)"
+"$work/bin/ostor-bridge" usage show --config "$work/ostor-bridge.toml" --service 1 --days 1
+
+step "WHMCS's daily cron: php runs ostorbridge_UsageUpdate(\$params), which writes disk and bandwidth usage (MB) into tblhosting"
+echo "The daemon collects first, and finds no new statistics objects because the run above stored them."
+result=$(php php-shim/tests/call-module.php UsageUpdate <<<"$params")
+echo "UsageUpdate returned $result"
+[[ "$result" == '"success"' ]] || { echo "demo: UsageUpdate failed" >&2; cat "$work/daemon.log" >&2; exit 1; }
+"${mysql_cmd[@]}" whmcs -t -e "SELECT id AS service, domainstatus AS status, diskusage AS disk_mb, bwusage AS bandwidth_mb, lastupdate
+  FROM tblhosting WHERE id = 1"
+
 # run_module FUNCTION runs one module function for service #1 and stops the demo unless it succeeds.
 run_module() {
   local result
@@ -134,10 +180,23 @@ for function in SuspendAccount UnsuspendAccount; do
   "$work/bin/ostor-bridge" user --config "$work/ostor-bridge.toml" --email "$email" | grep '^State'
 done
 
-step "The service is cancelled: WHMCS runs TerminateAccount, which deletes the S3 user (it owns no buckets)"
+step "The service is cancelled: WHMCS runs TerminateAccount, but the S3 user still owns a bucket"
+echo "The product keeps the customer's data by default: the daemon disables the user and returns an error."
+result=$(php php-shim/tests/call-module.php TerminateAccount <<<"$params")
+echo "TerminateAccount returned $result"
+[[ "$result" != '"success"' ]] || { echo "demo: TerminateAccount deleted a user that owns buckets" >&2; exit 1; }
+"$work/bin/ostor-bridge" user --config "$work/ostor-bridge.toml" --email "$email" | grep '^State'
+
+step "The admin sets the product's \"When terminated with buckets\" to purge and runs TerminateAccount again"
+echo "The daemon deletes every object and bucket with the user's own key, then the user; a second call changes nothing."
+"${mysql_cmd[@]}" whmcs -e "UPDATE tblproducts SET configoption8 = 'purge' WHERE id = 1"
 run_module TerminateAccount
 run_module TerminateAccount
 "${mysql_cmd[@]}" whmcs -e "SELECT id, note FROM tblnotes WHERE userid = 1 ORDER BY id\G"
+
+step "What Prometheus scrapes from GET /metrics (docs/metrics.md; histogram buckets left out)"
+metrics_addr=$(sed -n 's/^ostor-bridge metrics on //p' "$work/daemon.out")
+curl -fsS "http://$metrics_addr/metrics" | grep '^ostor_bridge_' | grep -v '_bucket{'
 
 step "The daemon's log (one line per RPC call)"
 cat "$work/daemon.log"

@@ -1,12 +1,9 @@
 package ostor
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 )
@@ -68,6 +65,15 @@ type Config struct {
 	// Each further attempt doubles it, with random jitter. Zero means
 	// DefaultRetryBackoff.
 	RetryBackoff time.Duration
+	// Observe, when set, is called once per HTTP request sent to the
+	// gateway, so a retried read is observed once per attempt. It receives
+	// the operation name (see Operations), the HTTP status or 0 when no
+	// complete response arrived, the transport error or nil when a complete
+	// response arrived whatever its status, and the time from sending to
+	// the end of the response body. For a write that may have been applied the error
+	// matches ErrOutcomeUnknown. Observe runs on the calling goroutine, so
+	// it must be safe for concurrent use and return quickly.
+	Observe func(op string, status int, err error, d time.Duration)
 }
 
 // String returns the configuration with SecretAccessKey redacted.
@@ -95,12 +101,17 @@ type Client struct {
 	readAttempts int
 	retryBackoff time.Duration
 	limitSyntax  string
+	observe      func(op string, status int, err error, d time.Duration)
 }
 
 // New validates cfg and returns a Client. Every error is a *ConfigError that
 // names the field and the fix. New sends no request.
 func New(cfg Config) (*Client, error) {
-	endpoint, err := parseEndpoint(cfg.Endpoint, cfg.AllowInsecureHTTP)
+	endpoint, err := ParseEndpoint(cfg.Endpoint, EndpointRules{
+		AllowHTTP: cfg.AllowInsecureHTTP,
+		HTTPRisk:  "replayable signatures and the secret keys in responses",
+		RootOnly:  "the admin API lives at the root",
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -180,6 +191,7 @@ func New(cfg Config) (*Client, error) {
 		readAttempts: readAttempts,
 		retryBackoff: backoff,
 		limitSyntax:  limitSyntax,
+		observe:      cfg.Observe,
 	}, nil
 }
 
@@ -189,35 +201,6 @@ func (c *Client) Profile() Profile {
 	p := c.profile
 	p.Methods = copyMethods(p.Methods)
 	return p
-}
-
-func parseEndpoint(raw string, allowHTTP bool) (*url.URL, error) {
-	if raw == "" {
-		return nil, &ConfigError{Field: "Endpoint", Reason: `missing: set the S3 gateway URL, e.g. "https://s3.example.com"`}
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, &ConfigError{Field: "Endpoint", Reason: fmt.Sprintf("%q is not a valid URL (%v): use e.g. \"https://s3.example.com\"", raw, err)}
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !allowHTTP {
-			return nil, &ConfigError{Field: "Endpoint", Reason: fmt.Sprintf("%q uses plain http, which exposes replayable signatures and the secret keys in responses: use https, or set AllowInsecureHTTP for loopback and tests", raw)}
-		}
-	default:
-		return nil, &ConfigError{Field: "Endpoint", Reason: fmt.Sprintf("%q has scheme %q: use https://host[:port]", raw, u.Scheme)}
-	}
-	if u.Host == "" {
-		return nil, &ConfigError{Field: "Endpoint", Reason: fmt.Sprintf("%q has no host: use https://host[:port]", raw)}
-	}
-	if u.User != nil {
-		return nil, &ConfigError{Field: "Endpoint", Reason: "contains user credentials: remove them and set AccessKeyID and SecretAccessKey"}
-	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, &ConfigError{Field: "Endpoint", Reason: fmt.Sprintf("%q has a path, query or fragment: the admin API lives at the root, so use only scheme://host[:port]", raw)}
-	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}, nil
 }
 
 func validateAccessKeyID(id string) error {
@@ -251,19 +234,9 @@ func applyMethodOverrides(methods, overrides map[string]string) error {
 }
 
 func newDefaultHTTPClient(caFile string) (*http.Client, error) {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 8
-	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, &ConfigError{Field: "CAFile", Reason: fmt.Sprintf("cannot be read (%v): give the path of a PEM bundle", err)}
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &ConfigError{Field: "CAFile", Reason: fmt.Sprintf("%q contains no PEM certificate: give a PEM bundle", caFile)}
-		}
-		transport.TLSClientConfig.RootCAs = pool
+	transport, err := NewTransport(caFile)
+	if err != nil {
+		return nil, err
 	}
 	return &http.Client{
 		Transport: transport,

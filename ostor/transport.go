@@ -91,7 +91,9 @@ func (c *Client) call(ctx context.Context, op string, q *query, body []byte) (*r
 			return nil, transportError(err)
 		}
 
+		start := time.Now()
 		resp, err := c.send(ctx, op, method, q, body)
+		c.observeAttempt(op, write, resp, err, time.Since(start))
 		var failure error
 		switch {
 		case err != nil:
@@ -124,6 +126,22 @@ func (c *Client) call(ctx context.Context, op string, q *query, body []byte) (*r
 			return nil, failure
 		}
 	}
+}
+
+// observeAttempt reports one attempt of call to Config.Observe, with the
+// transport error wrapped as call returns it.
+func (c *Client) observeAttempt(op string, write bool, resp *response, err error, d time.Duration) {
+	if c.observe == nil {
+		return
+	}
+	if err != nil {
+		if write && !sentNothing(err) {
+			err = outcomeUnknown(err)
+		}
+		c.observe(op, 0, err, d)
+		return
+	}
+	c.observe(op, resp.status, nil, d)
 }
 
 // send performs one attempt. ctx carries the deadline of the whole call,

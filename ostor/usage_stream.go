@@ -81,23 +81,44 @@ func (c *Client) stream(ctx context.Context, op string, q *query, read func(*htt
 
 // streamAttempt makes one attempt of stream. done is false when the
 // failure may be retried.
+//
+// The attempt is reported to Config.Observe once read returns, so its
+// duration includes the time read spends in the item callback.
 func (c *Client) streamAttempt(ctx context.Context, op, method string, q *query, read func(*http.Response) error) (failure error, done bool) {
+	start := time.Now()
 	httpResp, err := c.do(ctx, method, q, nil)
 	if err != nil {
+		c.observeStream(op, 0, err, start)
 		return &TransportError{Op: op, Method: method, Err: err}, false
 	}
 	defer httpResp.Body.Close()
 
 	if httpResp.StatusCode >= 200 && httpResp.StatusCode < 300 {
-		return read(httpResp), true
+		err := read(httpResp)
+		var transportErr *TransportError
+		if errors.As(err, &transportErr) {
+			c.observeStream(op, 0, transportErr, start)
+		} else {
+			c.observeStream(op, httpResp.StatusCode, nil, start)
+		}
+		return err, true
 	}
 
 	data, err := io.ReadAll(io.LimitReader(httpResp.Body, maxErrorBodyBytes))
 	if err != nil {
+		c.observeStream(op, 0, err, start)
 		return &TransportError{Op: op, Method: method, Err: fmt.Errorf("reading response body: %w", err)}, false
 	}
+	c.observeStream(op, httpResp.StatusCode, nil, start)
 	resp := &response{status: httpResp.StatusCode, header: httpResp.Header, contentType: httpResp.Header.Get("Content-Type"), body: data}
 	return c.apiError(op, method, resp), httpResp.StatusCode < 500
+}
+
+// observeStream reports one attempt of stream, a read, to Config.Observe.
+func (c *Client) observeStream(op string, status int, err error, start time.Time) {
+	if c.observe != nil {
+		c.observe(op, status, err, time.Since(start))
+	}
 }
 
 // readRecorder keeps the first read error of the body, so that a

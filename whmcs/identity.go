@@ -85,9 +85,15 @@ func (s *Store) InsertIdentity(ctx context.Context, tx *sqlx.Tx, id Identity) er
 // UpdateIdentityNote sets the tblnotes id of the service's access-key note.
 // A service without an identity returns an error wrapping ErrNotFound.
 func (s *Store) UpdateIdentityNote(ctx context.Context, tx *sqlx.Tx, serviceID, noteID int64) error {
-	action := fmt.Sprintf("update note id of S3 identity of service %d", serviceID)
+	return updateIdentityRow(ctx, tx, fmt.Sprintf("update note id of S3 identity of service %d", serviceID), serviceID,
+		updateIdentityNote, noteID, serviceID)
+}
 
-	result, err := tx.ExecContext(ctx, updateIdentityNote, noteID, serviceID)
+// updateIdentityRow runs query, an UPDATE of the identity of serviceID, inside tx. When the
+// identity does not exist, it returns an error wrapping ErrNotFound. action names the update in
+// errors.
+func updateIdentityRow(ctx context.Context, tx *sqlx.Tx, action string, serviceID int64, query string, args ...any) error {
+	result, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return wrapDBError(action, err)
 	}

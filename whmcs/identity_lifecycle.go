@@ -55,21 +55,7 @@ func (s *Store) UpdateIdentityClient(ctx context.Context, tx *sqlx.Tx, serviceID
 		return fmt.Errorf("%s: invalid client id", action)
 	}
 
-	result, err := tx.ExecContext(ctx, updateIdentityClient, clientID, serviceID)
-	if err != nil {
-		return wrapDBError(action, err)
-	}
-	if n, err := result.RowsAffected(); err == nil && n > 0 {
-		return nil
-	}
-	var count int
-	if err := tx.GetContext(ctx, &count, countIdentity, serviceID); err != nil {
-		return wrapDBError(action, err)
-	}
-	if count == 0 {
-		return fmt.Errorf("%s: %w", action, ErrNotFound)
-	}
-	return nil
+	return updateIdentityRow(ctx, tx, action, serviceID, updateIdentityClient, clientID, serviceID)
 }
 
 // ServiceOwner returns tblhosting.userid of a service. A missing service

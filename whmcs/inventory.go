@@ -2,10 +2,7 @@ package whmcs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	"go.uber.org/zap"
 )
 
 // Scope selects the services a listing covers: one service, the services
@@ -43,30 +40,8 @@ ORDER BY service_id`
 // in any status, ordered by service id. Services whose client or product
 // row is missing are logged and left out.
 func (s *Store) ModuleServices(ctx context.Context, module string, scope Scope) ([]Service, error) {
-	action := fmt.Sprintf("read the %s services of %s", module, scope)
-	rows, err := s.db.QueryxContext(ctx, selectModuleServices, module,
+	return s.queryServices(ctx, fmt.Sprintf("read the %s services of %s", module, scope), selectModuleServices, module,
 		scope.ClientID, scope.ClientID, scope.ServiceID, scope.ServiceID)
-	if err != nil {
-		return nil, wrapDBError(action, err)
-	}
-	defer rows.Close()
-
-	services := []Service{}
-	for rows.Next() {
-		svc, err := scanService(rows)
-		if errors.Is(err, errDanglingService) {
-			s.log.Warn("skipping service without client or product row", zap.Error(err))
-			continue
-		}
-		if err != nil {
-			return nil, wrapDBError(action, err)
-		}
-		services = append(services, svc)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapDBError(action, err)
-	}
-	return services, nil
 }
 
 // Identities reads the stored S3 identities in scope, ordered by service
@@ -80,4 +55,25 @@ func (s *Store) Identities(ctx context.Context, scope Scope) ([]Identity, error)
 		return nil, wrapDBError(fmt.Sprintf("read the S3 identities of %s", scope), err)
 	}
 	return identities, nil
+}
+
+// ClientAddress is the id and email of a WHMCS client.
+type ClientAddress struct {
+	ClientID int64  `db:"id"`
+	Email    string `db:"email"`
+}
+
+const selectClientAddresses = `SELECT id, COALESCE(email, '') AS email
+FROM tblclients
+WHERE COALESCE(email, '') <> ''
+ORDER BY id`
+
+// ClientAddresses reads the email of every client that has one, ordered by
+// client id.
+func (s *Store) ClientAddresses(ctx context.Context) ([]ClientAddress, error) {
+	addresses := []ClientAddress{}
+	if err := s.db.SelectContext(ctx, &addresses, selectClientAddresses); err != nil {
+		return nil, wrapDBError("read the client emails", err)
+	}
+	return addresses, nil
 }

@@ -83,26 +83,33 @@ func (s *Store) Service(ctx context.Context, serviceID int64) (Service, error) {
 // does), ordered by service id. An empty module returns every service of
 // the client. Services whose client or product row is missing are left out.
 func (s *Store) ServicesOfClient(ctx context.Context, clientID int64, module string) ([]Service, error) {
-	rows, err := s.db.QueryxContext(ctx, selectServicesOfClient, clientID, module, module)
+	return s.queryServices(ctx, fmt.Sprintf("read services of client %d", clientID), selectServicesOfClient, clientID, module, module)
+}
+
+// queryServices runs a query of serviceSelect rows. Services whose client
+// or product row is missing are logged and left out. The result is never
+// nil.
+func (s *Store) queryServices(ctx context.Context, action, query string, args ...any) ([]Service, error) {
+	rows, err := s.db.QueryxContext(ctx, query, args...)
 	if err != nil {
-		return nil, wrapDBError(fmt.Sprintf("read services of client %d", clientID), err)
+		return nil, wrapDBError(action, err)
 	}
 	defer rows.Close()
 
-	var services []Service
+	services := []Service{}
 	for rows.Next() {
 		svc, err := scanService(rows)
 		if errors.Is(err, errDanglingService) {
-			s.log.Warn("skipping service without client or product row", zap.Int64("client_id", clientID), zap.Error(err))
+			s.log.Warn("skipping service without client or product row", zap.String("action", action), zap.Error(err))
 			continue
 		}
 		if err != nil {
-			return nil, wrapDBError(fmt.Sprintf("read services of client %d", clientID), err)
+			return nil, wrapDBError(action, err)
 		}
 		services = append(services, svc)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrapDBError(fmt.Sprintf("read services of client %d", clientID), err)
+		return nil, wrapDBError(action, err)
 	}
 	return services, nil
 }

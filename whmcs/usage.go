@@ -168,6 +168,13 @@ JOIN tblhosting h ON h.id = i.service_id
 WHERE h.domainstatus IN ('Active', 'Suspended')
 ORDER BY i.service_id`
 
+	// The same services as selectBillingServices, with their client and
+	// product.
+	selectBillingServiceRecords = serviceSelect + `
+JOIN mod_ostorbridge_identities i ON i.service_id = h.id
+WHERE h.domainstatus IN ('Active', 'Suspended')
+ORDER BY h.id`
+
 	selectUsageTotals = `SELECT
 	COALESCE(SUM(ops_put), 0) AS ops_put, COALESCE(SUM(ops_get), 0) AS ops_get,
 	COALESCE(SUM(ops_list), 0) AS ops_list, COALESCE(SUM(ops_other), 0) AS ops_other,
@@ -330,6 +337,14 @@ func (s *Store) BillingServices(ctx context.Context) ([]BillingService, error) {
 		return nil, wrapDBError("read managed services for usage billing", err)
 	}
 	return services, nil
+}
+
+// BillingServiceRecords reads the services of BillingServices with their
+// client and product, so that a caller can read each product's
+// configuration in one query. Services whose client or product row is
+// missing are left out.
+func (s *Store) BillingServiceRecords(ctx context.Context) ([]Service, error) {
+	return s.queryServices(ctx, "read the product configuration of managed services", selectBillingServiceRecords)
 }
 
 // UsageTotals sums the counters of a service over the UTC days from from

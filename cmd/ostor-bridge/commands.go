@@ -49,20 +49,11 @@ func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(cfg.Log)
+	backend, err := openBackend(ctx, cfg, false, false)
 	if err != nil {
 		return err
 	}
-	defer log.Sync()
-
-	db, err := whmcs.Open(ctx, cfg.Database.whmcs())
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := whmcs.Migrate(ctx, db, log); err != nil {
-		return err
-	}
+	backend.close()
 	fmt.Fprintln(stdout, "migrations applied")
 	return nil
 }

@@ -25,6 +25,7 @@ type Config struct {
 	Panel        PanelConfig        `toml:"panel"`
 	Reconcile    ReconcileConfig    `toml:"reconcile"`
 	Usage        UsageConfig        `toml:"usage"`
+	Metrics      MetricsConfig      `toml:"metrics"`
 	Log          LogConfig          `toml:"log"`
 }
 
@@ -230,6 +231,9 @@ func (c Config) validate(withRPC bool) error {
 		add("reconcile.timeout must be a positive duration, e.g. \"5m\"")
 	}
 	problems = append(problems, c.Usage.problems()...)
+	if withRPC {
+		problems = append(problems, c.Metrics.problems(c.RPC.Listen)...)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -22,11 +22,13 @@ var grantStatements = []string{
 	"GRANT UPDATE (diskusage, disklimit, bwusage, bwlimit, lastupdate) ON `%[1]s`.tblhosting TO %[2]s",
 }
 
-func TestDocumentedGrantsAreEnough(t *testing.T) {
-	db := whmcstest.NewDB(t)
-	user := "ob_" + randomHex(t, 6)
-	password := randomHex(t, 12)
-	// Both host forms, so the account matches over the socket and over TCP from loopback.
+// createGrantedUser creates a database account with exactly grantStatements on db, for both
+// host forms, so it matches over the socket and over TCP from loopback. It returns the user name
+// and password; the account is dropped when the test ends.
+func createGrantedUser(t *testing.T, db *whmcstest.DB) (user, password string) {
+	t.Helper()
+	user = "ob_" + randomHex(t, 6)
+	password = randomHex(t, 12)
 	for _, host := range []string{"localhost", "127.0.0.1"} {
 		account := fmt.Sprintf("'%s'@'%s'", user, host)
 		// The names are generated hex strings, not input, so formatting them into DDL is safe;
@@ -37,20 +39,32 @@ func TestDocumentedGrantsAreEnough(t *testing.T) {
 			mustExec(t, db, fmt.Sprintf(grant, db.Name, account))
 		}
 	}
+	return user, password
+}
+
+// startGrantedStack starts a daemon on db that connects as user with password, with a server
+// and the given product of the module.
+func startGrantedStack(t *testing.T, db *whmcstest.DB, user, password string, product whmcstest.Product) *stack {
+	t.Helper()
+	s := &stack{DB: db, logs: &syncBuffer{}, Gateway: startGateway(t), Secret: randomHex(t, 32)}
+	s.ServerID = db.AddServer(t, whmcstest.Server{Name: "ostor-bridge", Hostname: "127.0.0.1", Module: "ostorbridge"})
+	s.ProductID = db.AddProduct(t, product)
+	s.startDaemon(t, stackOptions{configure: func(c *Config) {
+		c.Database.User = user
+		c.Database.Password = password
+	}, dbPassword: password})
+	return s
+}
+
+func TestDocumentedGrantsAreEnough(t *testing.T) {
+	db := whmcstest.NewDB(t)
+	user, password := createGrantedUser(t, db)
 	// Drop the tables the test database was migrated with, so the daemon creates them itself.
 	for _, table := range []string{"mod_ostorbridge_audit", "mod_ostorbridge_usage_daily", "mod_ostorbridge_usage_objects", "mod_ostorbridge_operations", "mod_ostorbridge_keys", "mod_ostorbridge_identities", "mod_ostorbridge_migrations"} {
 		mustExec(t, db, "DROP TABLE "+table)
 	}
 
-	s := &stack{DB: db, logs: &syncBuffer{}}
-	s.Gateway = startGateway(t)
-	s.Secret = randomHex(t, 32)
-	s.ServerID = db.AddServer(t, whmcstest.Server{Name: "ostor-bridge", Hostname: "127.0.0.1", Module: "ostorbridge"})
-	s.ProductID = db.AddProduct(t, whmcstest.Product{Name: "S3 Storage", Module: "ostorbridge"})
-	s.startDaemon(t, stackOptions{configure: func(c *Config) {
-		c.Database.User = user
-		c.Database.Password = password
-	}, dbPassword: password})
+	s := startGrantedStack(t, db, user, password, whmcstest.Product{Name: "S3 Storage", Module: "ostorbridge"})
 	client := db.AddClient(t, whmcstest.Client{Email: "grants@example.com", FirstName: "Least", LastName: "Privilege"})
 	service := db.AddService(t, whmcstest.Service{ClientID: client, ProductID: s.ProductID, ServerID: s.ServerID, Status: "Pending"})
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/ostor-bridge/ostor-bridge/whmcs/whmcstest"
@@ -11,25 +10,9 @@ import (
 // has only the privileges README.md lists.
 func TestDocumentedGrantsCoverLifecycle(t *testing.T) {
 	db := whmcstest.NewDB(t)
-	user := "ob_" + randomHex(t, 6)
-	password := randomHex(t, 12)
-	for _, host := range []string{"localhost", "127.0.0.1"} {
-		account := fmt.Sprintf("'%s'@'%s'", user, host)
-		// The names are generated hex strings, not input, so formatting them into DDL is safe.
-		mustExec(t, db, fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'", account, password))
-		t.Cleanup(func() { db.Exec(fmt.Sprintf("DROP USER %s", account)) })
-		for _, grant := range grantStatements {
-			mustExec(t, db, fmt.Sprintf(grant, db.Name, account))
-		}
-	}
-
-	s := &stack{DB: db, logs: &syncBuffer{}, Gateway: startGateway(t), Secret: randomHex(t, 32)}
-	s.ServerID = db.AddServer(t, whmcstest.Server{Name: "ostor-bridge", Hostname: "127.0.0.1", Module: "ostorbridge"})
-	s.ProductID = db.AddProduct(t, whmcstest.Product{Name: "S3 plan", Module: "ostorbridge", ConfigOptions: planOptions("10", "", "", "", "", "100", "5")})
-	s.startDaemon(t, stackOptions{configure: func(c *Config) {
-		c.Database.User = user
-		c.Database.Password = password
-	}, dbPassword: password})
+	user, password := createGrantedUser(t, db)
+	s := startGrantedStack(t, db, user, password,
+		whmcstest.Product{Name: "S3 plan", Module: "ostorbridge", ConfigOptions: planOptions("10", "", "", "", "", "100", "5")})
 	client := db.AddClient(t, whmcstest.Client{Email: "grants-life@example.com", FirstName: "Least", LastName: "Privilege"})
 	active := db.AddService(t, whmcstest.Service{ClientID: client, ProductID: s.ProductID, ServerID: s.ServerID, Status: "Pending"})
 	terminated := db.AddService(t, whmcstest.Service{ClientID: client, ProductID: s.ProductID, ServerID: s.ServerID, Status: "Pending"})

@@ -266,6 +266,23 @@ func (c *ostorCall) confirmed(target string, changes []string) error {
 	return errUsage
 }
 
+// applyChanges runs a write of the gateway: after confirmation it sends write through the
+// configured client and prints the changes it made. target names what the changes apply to, or
+// is empty when each change names its object.
+func (c *ostorCall) applyChanges(target string, changes []string, write func(gw *ostor.Client) error) error {
+	if err := c.confirmed(target, changes); err != nil {
+		return err
+	}
+	gw, err := c.client()
+	if err != nil {
+		return err
+	}
+	if err := write(gw); err != nil {
+		return c.gatewayError(err)
+	}
+	return c.reportApplied(target, changes)
+}
+
 // forTarget appends "for <target>" to a change, unless the change names its object itself.
 func forTarget(change, target string) string {
 	if target == "" {

@@ -267,16 +267,7 @@ func runUsageDelete(ctx context.Context, c *ostorCall) error {
 		return c.usageError("%v", err)
 	}
 	changes := []string{"delete usage object " + *name}
-	if err := c.confirmed("", changes); err != nil {
-		return err
-	}
-
-	gw, err := c.client()
-	if err != nil {
-		return err
-	}
-	if err := gw.DeleteUsage(ctx, *name); err != nil {
-		return c.gatewayError(err)
-	}
-	return c.reportApplied("", changes)
+	return c.applyChanges("", changes, func(gw *ostor.Client) error {
+		return gw.DeleteUsage(ctx, *name)
+	})
 }

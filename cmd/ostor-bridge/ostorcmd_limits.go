@@ -31,12 +31,18 @@ type limitsJSON struct {
 	Raw    map[string]string  `json:"raw"`
 }
 
+// parseTarget parses the command line and returns the limit target that selector names, with its
+// description for the output.
+func (c *ostorCall) parseTarget(selector *targetFlags) (ostor.Target, string, error) {
+	if err := c.parse(); err != nil {
+		return ostor.Target{}, "", err
+	}
+	return c.requiredTarget(selector)
+}
+
 func runLimitsGet(ctx context.Context, c *ostorCall) error {
 	selector := c.limitTargetFlags(false)
-	if err := c.parse(); err != nil {
-		return err
-	}
-	target, description, err := c.requiredTarget(selector)
+	target, description, err := c.parseTarget(selector)
 	if err != nil {
 		return err
 	}
@@ -93,10 +99,7 @@ func runLimitsSet(ctx context.Context, c *ostorCall) error {
 		value:     c.countVar("bandwidth-out", "kilobytes per second", "unlimited", "allow at most `N` kilobytes per second of outgoing traffic (0 = unlimited)"),
 		limitType: ostor.LimitBandwidth, resource: ostor.ResourceOut, description: "KB/s",
 	})
-	if err := c.parse(); err != nil {
-		return err
-	}
-	target, description, err := c.requiredTarget(selector)
+	target, description, err := c.parseTarget(selector)
 	if err != nil {
 		return err
 	}
@@ -113,27 +116,15 @@ func runLimitsSet(ctx context.Context, c *ostorCall) error {
 	if len(values) == 0 {
 		return c.usageError("missing limit: give at least one of --ops-default, --ops-get, --ops-put, --ops-list, --ops-delete or --bandwidth-out")
 	}
-	if err := c.confirmed(description, changes); err != nil {
-		return err
-	}
-
-	gw, err := c.client()
-	if err != nil {
-		return err
-	}
-	if err := gw.SetLimits(ctx, target, values...); err != nil {
-		return c.gatewayError(err)
-	}
-	return c.reportApplied(description, changes)
+	return c.applyChanges(description, changes, func(gw *ostor.Client) error {
+		return gw.SetLimits(ctx, target, values...)
+	})
 }
 
 func runLimitsDelete(ctx context.Context, c *ostorCall) error {
 	selector := c.limitTargetFlags(false)
 	limitType := c.fs.String("type", "", `reset only "ops" or only "bandwidth" limits; empty resets all`)
-	if err := c.parse(); err != nil {
-		return err
-	}
-	target, description, err := c.requiredTarget(selector)
+	target, description, err := c.parseTarget(selector)
 	if err != nil {
 		return err
 	}
@@ -145,18 +136,9 @@ func runLimitsDelete(ctx context.Context, c *ostorCall) error {
 	default:
 		return c.usageError(`invalid --type %q: use "ops", "bandwidth", or leave it out to reset all limits`, *limitType)
 	}
-	if err := c.confirmed(description, []string{change}); err != nil {
-		return err
-	}
-
-	gw, err := c.client()
-	if err != nil {
-		return err
-	}
-	if err := gw.DeleteLimits(ctx, target, *limitType); err != nil {
-		return c.gatewayError(err)
-	}
-	return c.reportApplied(description, []string{change})
+	return c.applyChanges(description, []string{change}, func(gw *ostor.Client) error {
+		return gw.DeleteLimits(ctx, target, *limitType)
+	})
 }
 
 // quotaJSON is the JSON output of quotas get.
@@ -169,10 +151,7 @@ type quotaJSON struct {
 
 func runQuotasGet(ctx context.Context, c *ostorCall) error {
 	selector := c.limitTargetFlags(true)
-	if err := c.parse(); err != nil {
-		return err
-	}
-	target, description, err := c.requiredTarget(selector)
+	target, description, err := c.parseTarget(selector)
 	if err != nil {
 		return err
 	}
@@ -199,10 +178,7 @@ func runQuotasGet(ctx context.Context, c *ostorCall) error {
 func runQuotasSet(ctx context.Context, c *ostorCall) error {
 	selector := c.limitTargetFlags(true)
 	size := c.countVar("size", "gigabytes", "unlimited", "quota in whole `GB` (0 = unlimited)")
-	if err := c.parse(); err != nil {
-		return err
-	}
-	target, description, err := c.requiredTarget(selector)
+	target, description, err := c.parseTarget(selector)
 	if err != nil {
 		return err
 	}
@@ -210,40 +186,19 @@ func runQuotasSet(ctx context.Context, c *ostorCall) error {
 		return c.usageError("missing --size: give the quota in whole gigabytes, or 0 for unlimited")
 	}
 	changes := []string{fmt.Sprintf("set the quota to %d GB", size.value)}
-	if err := c.confirmed(description, changes); err != nil {
-		return err
-	}
-
-	gw, err := c.client()
-	if err != nil {
-		return err
-	}
-	if err := gw.SetQuota(ctx, target, size.value); err != nil {
-		return c.gatewayError(err)
-	}
-	return c.reportApplied(description, changes)
+	return c.applyChanges(description, changes, func(gw *ostor.Client) error {
+		return gw.SetQuota(ctx, target, size.value)
+	})
 }
 
 func runQuotasDelete(ctx context.Context, c *ostorCall) error {
 	selector := c.limitTargetFlags(true)
-	if err := c.parse(); err != nil {
-		return err
-	}
-	target, description, err := c.requiredTarget(selector)
+	target, description, err := c.parseTarget(selector)
 	if err != nil {
 		return err
 	}
 	changes := []string{"reset the quota to 0 (unlimited)"}
-	if err := c.confirmed(description, changes); err != nil {
-		return err
-	}
-
-	gw, err := c.client()
-	if err != nil {
-		return err
-	}
-	if err := gw.DeleteQuota(ctx, target); err != nil {
-		return c.gatewayError(err)
-	}
-	return c.reportApplied(description, changes)
+	return c.applyChanges(description, changes, func(gw *ostor.Client) error {
+		return gw.DeleteQuota(ctx, target)
+	})
 }

@@ -143,22 +143,16 @@ func (c *ostorCall) printUserPage(page userPageJSON, withSpace bool) error {
 }
 
 func runUsersList(ctx context.Context, c *ostorCall) error {
-	paging := c.pageFlags()
-	if err := c.parse(); err != nil {
-		return err
-	}
-	gw, err := c.client()
-	if err != nil {
-		return err
-	}
-	users, err := gw.ListUsers(ctx)
-	if err != nil {
-		return c.gatewayError(err)
-	}
-	return c.printUserPage(paging.page(users), false)
+	return c.listUsers(ctx, false)
 }
 
 func runUsersSpace(ctx context.Context, c *ostorCall) error {
+	return c.listUsers(ctx, true)
+}
+
+// listUsers prints one page of the gateway's users, with the bytes each stores when withSpace is
+// set.
+func (c *ostorCall) listUsers(ctx context.Context, withSpace bool) error {
 	paging := c.pageFlags()
 	if err := c.parse(); err != nil {
 		return err
@@ -167,11 +161,15 @@ func runUsersSpace(ctx context.Context, c *ostorCall) error {
 	if err != nil {
 		return err
 	}
-	users, err := gw.ListUsersWithSpace(ctx)
+	list := gw.ListUsers
+	if withSpace {
+		list = gw.ListUsersWithSpace
+	}
+	users, err := list(ctx)
 	if err != nil {
 		return c.gatewayError(err)
 	}
-	return c.printUserPage(paging.page(users), true)
+	return c.printUserPage(paging.page(users), withSpace)
 }
 
 // getUser reads the user that --email or --id selects. Its not-found error names the command

@@ -172,20 +172,21 @@ type standin struct {
 }
 
 // startStandin serves php-shim/tests/standin with PHP's built-in web server on a free loopback
-// port, configured to reach the stack's daemon. It stops when the test ends.
+// port. The stand-in's configuration.php defines the daemon's address and secret, as the README's
+// install steps do, and the addon settings stay empty. It stops when the test ends.
 func startStandin(t *testing.T, s *stack) *standin {
 	t.Helper()
 	php, err := exec.LookPath("php")
 	if err != nil {
 		t.Fatal("php is not installed; run deploy/ensure-deps.sh, which installs php-cli and php-curl")
 	}
-	settings, err := json.Marshal(map[string]string{"daemon_address": s.Addr, "rpc_secret": s.Secret})
+	configuration, err := json.Marshal(map[string]string{"OSTOR_BRIDGE_RPC_HOST": s.Addr, "OSTOR_BRIDGE_RPC_SECRET": s.Secret})
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := freeLoopbackAddr(t)
 	cmd := exec.Command(php, "-S", addr, "-t", "../../php-shim/tests/standin")
-	cmd.Env = append(os.Environ(), "OSTORBRIDGE_STANDIN_SETTINGS="+string(settings))
+	cmd.Env = append(os.Environ(), "OSTORBRIDGE_STANDIN_CONFIGURATION="+string(configuration))
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

@@ -25,7 +25,7 @@ func TestPHPUnit(t *testing.T) {
 	host, port, _ := strings.Cut(s.Addr, ":")
 
 	cmd := exec.Command(phpunit, "-c", "../../php-shim/phpunit.xml")
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(environWithout("OSTOR_BRIDGE_RPC_"),
 		"OSTOR_BRIDGE_TEST_HOST="+host,
 		"OSTOR_BRIDGE_TEST_PORT="+port,
 		"OSTOR_BRIDGE_TEST_SECRET="+s.Secret,
@@ -47,4 +47,17 @@ func TestPHPUnit(t *testing.T) {
 	if len(users) != 1 || users[0].Email != "phpunit@example.com" {
 		t.Errorf("after the PHP suite the gateway has %+v, want the one user phpunit@example.com (the lifecycle service's user is terminated)", users)
 	}
+}
+
+// environWithout returns the process environment without the variables whose names start with
+// prefix. The PHP module reads OSTOR_BRIDGE_RPC_HOST, _PORT and _SECRET from the environment, so
+// values left in the shell that runs the tests would override what each test configures.
+func environWithout(prefix string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, prefix) {
+			env = append(env, kv)
+		}
+	}
+	return env
 }

@@ -8,12 +8,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"go.uber.org/zap"
 
 	"github.com/ostor-bridge/ostor-bridge/bridge"
-	"github.com/ostor-bridge/ostor-bridge/ostor"
-	"github.com/ostor-bridge/ostor-bridge/whmcs"
 )
 
 // cmdReconcile compares WHMCS with the gateway and prints the report. It fails when findings
@@ -35,21 +32,12 @@ func cmdReconcile(ctx context.Context, fs *flag.FlagSet, args []string, stdout i
 		fmt.Fprintln(fs.Output(), "give at most one of --service and --client")
 		return errUsage
 	}
-	log, err := newLogger(cfg.Log)
+	backend, err := openBackend(ctx, cfg, true, false)
 	if err != nil {
 		return err
 	}
-	defer log.Sync()
-
-	db, err := whmcs.Open(ctx, cfg.Database.whmcs())
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := whmcs.Migrate(ctx, db, log.With(zap.String("component", "migrate"))); err != nil {
-		return err
-	}
-	prov, err := newProvisioner(cfg, log, db)
+	defer backend.close()
+	prov, err := backend.provisioner(cfg)
 	if err != nil {
 		return err
 	}
@@ -71,26 +59,6 @@ func cmdReconcile(ctx context.Context, fs *flag.FlagSet, args []string, stdout i
 		return fmt.Errorf("%d of %d findings are open; see the report above", open, len(report.Findings))
 	}
 	return nil
-}
-
-// newProvisioner builds the workflows from the configuration, as serve does.
-func newProvisioner(cfg Config, log *zap.Logger, db *sqlx.DB) (*bridge.Provisioner, error) {
-	gw, err := ostor.New(cfg.Gateway.ostor())
-	if err != nil {
-		return nil, fmt.Errorf("gateway settings: %w", err)
-	}
-	return bridge.NewProvisioner(bridge.ProvisionerOptions{
-		Log:                log,
-		DB:                 db,
-		Store:              whmcs.NewStore(log.With(zap.String("component", "store")), db),
-		Gateway:            gw,
-		Module:             cfg.Provisioning.Module,
-		AdoptExistingUsers: cfg.Provisioning.AdoptExistingUsers,
-		LockWait:           cfg.Provisioning.LockWait.Duration,
-		PublicEndpoint:     cfg.Gateway.PublicEndpoint,
-		NoteIncludesSecret: cfg.Notes.IncludeSecret,
-		NoteSticky:         cfg.Notes.Sticky,
-	})
 }
 
 // startReconcile runs the start-up reconciliation in the background, so serving starts at once,

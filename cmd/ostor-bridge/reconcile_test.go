@@ -457,21 +457,29 @@ func opsOrder(g *ostortest.Server, ops ...string) string {
 	return strings.Join(names, ",")
 }
 
-// runReconcileText runs `ostor-bridge reconcile` and returns its text output and exit code.
-func runReconcileText(t *testing.T, s *stack, args ...string) (string, int) {
+// execReconcile runs `ostor-bridge reconcile` with the daemon's config and returns its output and
+// exit code. A process that cannot be run fails the test.
+func execReconcile(t *testing.T, s *stack, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(daemonBinary, append([]string{"reconcile", "--config", s.ConfigPath}, args...)...)
 	cmd.Env = s.Env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	if exit, ok := err.(*exec.ExitError); ok {
-		return stdout.String() + stderr.String(), exit.ExitCode()
+		return out.String(), errOut.String(), exit.ExitCode()
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	return stdout.String() + stderr.String(), 0
+	return out.String(), errOut.String(), 0
+}
+
+// runReconcileText runs `ostor-bridge reconcile` and returns its text output and exit code.
+func runReconcileText(t *testing.T, s *stack, args ...string) (string, int) {
+	t.Helper()
+	stdout, stderr, code := execReconcile(t, s, args...)
+	return stdout + stderr, code
 }
 
 // runReconcile runs `ostor-bridge reconcile` with the daemon's config and returns the decoded
@@ -479,19 +487,15 @@ func runReconcileText(t *testing.T, s *stack, args ...string) (string, int) {
 // exit 1, which is not a failure here.
 func runReconcile(t *testing.T, s *stack, args ...string) (bridge.ReconcileReport, string) {
 	t.Helper()
-	cmd := exec.Command(daemonBinary, append([]string{"reconcile", "--config", s.ConfigPath}, args...)...)
-	cmd.Env = s.Env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if exit, ok := err.(*exec.ExitError); err != nil && (!ok || exit.ExitCode() != 1) {
-		t.Fatalf("ostor-bridge reconcile %v: %v\n%s", args, err, stderr.String())
+	stdout, stderr, code := execReconcile(t, s, args...)
+	if code != 0 && code != 1 {
+		t.Fatalf("ostor-bridge reconcile %v exited %d\n%s", args, code, stderr)
 	}
 	var report bridge.ReconcileReport
-	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
-		t.Fatalf("reconcile printed %q, not a JSON report: %v\n%s", stdout.String(), err, stderr.String())
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil {
+		t.Fatalf("reconcile printed %q, not a JSON report: %v\n%s", stdout, err, stderr)
 	}
-	return report, stdout.String() + stderr.String()
+	return report, stdout + stderr
 }
 
 func findingsOf(report bridge.ReconcileReport, kind bridge.FindingKind) []bridge.Finding {

@@ -16,9 +16,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ostor-bridge/ostor-bridge/bridge"
-	"github.com/ostor-bridge/ostor-bridge/ostor"
-	"github.com/ostor-bridge/ostor-bridge/ostor/s3data"
-	"github.com/ostor-bridge/ostor-bridge/whmcs"
 )
 
 // shutdownGrace is how long in-flight RPC calls may run after SIGTERM before they are cut off.
@@ -31,59 +28,33 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(cfg.Log)
-	if err != nil {
-		return err
-	}
-	defer log.Sync()
-
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
 	// ---- dependencies
-	gw, err := ostor.New(cfg.Gateway.ostor())
+	backend, err := openBackend(ctx, cfg, true, cfg.Metrics.Listen != "")
 	if err != nil {
-		return fmt.Errorf("gateway settings: %w", err)
+		return err
 	}
+	defer backend.close()
+	log, store, gw := backend.log, backend.store, backend.gateway
 	if cfg.Gateway.AllowInsecureHTTP {
 		log.Warn("gateway over plain HTTP: the admin API signs only the service name, so a captured request can be replayed with other parameters; use HTTPS in production",
 			zap.String("endpoint", cfg.Gateway.Endpoint))
 	}
-	db, err := whmcs.Open(ctx, cfg.Database.whmcs())
-	if err != nil {
-		return err
+	metrics := backend.metrics
+	if metrics != nil {
+		if err := metrics.WatchJournal(store, bridge.DefaultJournalReadTimeout); err != nil {
+			return fmt.Errorf("register journal metrics: %w", err)
+		}
 	}
-	defer db.Close()
-	if err := whmcs.Migrate(ctx, db, log.With(zap.String("component", "migrate"))); err != nil {
-		return err
-	}
-	store := whmcs.NewStore(log.With(zap.String("component", "store")), db)
 
 	// ---- RPC handler
-	prov, err := bridge.NewProvisioner(bridge.ProvisionerOptions{
-		Log:                 log,
-		DB:                  db,
-		Store:               store,
-		Gateway:             gw,
-		Module:              cfg.Provisioning.Module,
-		AdoptExistingUsers:  cfg.Provisioning.AdoptExistingUsers,
-		LockWait:            cfg.Provisioning.LockWait.Duration,
-		PublicEndpoint:      cfg.Gateway.PublicEndpoint,
-		NoteIncludesSecret:  cfg.Notes.IncludeSecret,
-		NoteSticky:          cfg.Notes.Sticky,
-		AdditionalUserEmail: cfg.Provisioning.AdditionalUserEmail,
-		// The S3 data API is served on the same endpoint as the admin API.
-		Purger: bridge.S3DataPurger{Config: s3data.Config{
-			Endpoint:          cfg.Gateway.Endpoint,
-			AllowInsecureHTTP: cfg.Gateway.AllowInsecureHTTP,
-			CAFile:            cfg.Gateway.CAFile,
-			Timeout:           cfg.Gateway.Timeout.Duration,
-		}},
-	})
+	prov, err := backend.provisioner(cfg)
 	if err != nil {
 		return err
 	}
-	usageBilling, err := newUsage(cfg.Usage, log, store, gw, nil)
+	usageBilling, err := newUsage(cfg.Usage, log, store, gw, nil, metrics)
 	if err != nil {
 		return err
 	}
@@ -108,12 +79,19 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		Checker:      &bridge.DependencyChecker{Log: log, Store: store, Gateway: gw},
 		Panel:        panel,
 		Usage:        usageBilling,
+		Metrics:      metrics,
 	})
 	if err != nil {
 		return err
 	}
 
-	// ---- listener and server
+	// ---- listeners and servers
+	var metricsSrv *metricsServer
+	if metrics != nil {
+		if metricsSrv, err = startMetricsServer(cfg.Metrics, log, metrics, stdout); err != nil {
+			return err
+		}
+	}
 	ln, err := listen(cfg.RPC.Listen)
 	if err != nil {
 		return err
@@ -160,6 +138,7 @@ func cmdServe(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		log.Warn("graceful shutdown timed out; closing open connections", zap.Error(err))
 		srv.Close()
 	}
+	metricsSrv.shutdown(shutdownCtx, log)
 	<-reconcileDone
 	log.Info("stopped")
 	return nil

@@ -61,6 +61,8 @@ type stack struct {
 	ConfigPath string   // config file of the running daemon, for running other subcommands
 	Env        []string // environment of the running daemon, with its secrets
 
+	MetricsAddr string // host:port of the metrics listener; empty when metrics.listen is empty
+
 	cmd  *exec.Cmd
 	logs *syncBuffer
 	done chan error
@@ -163,6 +165,11 @@ func (s *stack) startDaemon(t *testing.T, opts stackOptions) {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			// The daemon prints the metrics address before the RPC one,
+			// so it is set when startDaemon returns.
+			if a, ok := strings.CutPrefix(sc.Text(), "ostor-bridge metrics on "); ok {
+				s.MetricsAddr = a
+			}
 			if a, ok := strings.CutPrefix(sc.Text(), "ostor-bridge listening on "); ok {
 				addr <- a
 			}

@@ -15,7 +15,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ostor-bridge/ostor-bridge/bridge"
-	"github.com/ostor-bridge/ostor-bridge/ostor"
 	"github.com/ostor-bridge/ostor-bridge/whmcs"
 )
 
@@ -53,7 +52,7 @@ func (c UsageConfig) problems() []string {
 	return problems
 }
 
-func newUsage(cfg UsageConfig, log *zap.Logger, store *whmcs.Store, gw bridge.UsageGateway, progress func(bridge.CollectSummary)) (*bridge.Usage, error) {
+func newUsage(cfg UsageConfig, log *zap.Logger, store *whmcs.Store, gw bridge.UsageGateway, progress func(bridge.CollectSummary), metrics *bridge.Metrics) (*bridge.Usage, error) {
 	return bridge.NewUsage(bridge.UsageOptions{
 		Log:             log,
 		Store:           store,
@@ -62,6 +61,7 @@ func newUsage(cfg UsageConfig, log *zap.Logger, store *whmcs.Store, gw bridge.Us
 		PageSize:        cfg.PageSize,
 		Bandwidth:       cfg.Bandwidth,
 		Progress:        progress,
+		Metrics:         metrics,
 	})
 }
 
@@ -130,27 +130,14 @@ func cmdUsageRun(ctx context.Context, fs *flag.FlagSet, sub string, args []strin
 		fmt.Fprintln(fs.Output(), "--progress-every must be at least 1 and --progress-interval positive")
 		return errUsage
 	}
-	log, err := newLogger(cfg.Log)
+	backend, err := openBackend(ctx, cfg, true, false)
 	if err != nil {
 		return err
 	}
-	defer log.Sync()
-
-	gw, err := ostor.New(cfg.Gateway.ostor())
-	if err != nil {
-		return fmt.Errorf("gateway settings: %w", err)
-	}
-	db, err := whmcs.Open(ctx, cfg.Database.whmcs())
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := whmcs.Migrate(ctx, db, log.With(zap.String("component", "migrate"))); err != nil {
-		return err
-	}
+	defer backend.close()
 
 	progress := newProgressPrinter(fs.Output(), *every, *interval)
-	usageBilling, err := newUsage(cfg.Usage, log, whmcs.NewStore(log.With(zap.String("component", "store")), db), gw, progress.report)
+	usageBilling, err := newUsage(cfg.Usage, backend.log, backend.store, backend.gateway, progress.report, nil)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -17,10 +16,10 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
-	"github.com/jmoiron/sqlx"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/ostor-bridge/ostor-bridge/bridge"
+	"github.com/ostor-bridge/ostor-bridge/bridge/bridgetest"
 	"github.com/ostor-bridge/ostor-bridge/ostor"
 	"github.com/ostor-bridge/ostor-bridge/ostor/ostortest"
 	"github.com/ostor-bridge/ostor-bridge/whmcs"
@@ -51,19 +50,7 @@ func newUsageEnv(t *testing.T, profile string, managedUsers int, configure func(
 	}
 	e.store = whmcs.NewStore(zaptest.NewLogger(t), e.db.DB)
 
-	clientID := e.db.AddClient(t, whmcstest.Client{Email: "owner@example.com"})
-	productID := e.db.AddProduct(t, whmcstest.Product{Name: "S3", Module: "ostorbridge"})
-	for i := range managedUsers {
-		user := e.gw.AddUser(fmt.Sprintf("user%d@example.com", i))
-		serviceID := e.db.AddService(t, whmcstest.Service{ClientID: clientID, ProductID: productID})
-		err := e.store.WithinTx(t.Context(), func(tx *sqlx.Tx) error {
-			return e.store.InsertIdentity(t.Context(), tx, whmcs.Identity{ServiceID: serviceID, ClientID: clientID, UserID: user.ID, Email: user.Email})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.services[user.ID] = serviceID
-	}
+	e.services = bridgetest.AddManagedUsers(t, e.db, e.store, e.gw.Gateway, managedUsers)
 
 	gwCfg := e.gw.Config()
 	cfg := defaultConfig()
@@ -122,39 +109,15 @@ func (e *usageEnv) simulate(seed uint64, start time.Time, periods int) {
 }
 
 func (e *usageEnv) expect(user string, tr ostortest.Traffic) {
-	c := e.want[user]
-	c.Add(whmcs.UsageCounters{Put: uint64(tr.Put), Get: uint64(tr.Get), List: uint64(tr.List), Other: uint64(tr.Other),
-		Uploaded: uint64(tr.Uploaded), Downloaded: uint64(tr.Downloaded)})
-	e.want[user] = c
+	tr.UserID = user
+	bridgetest.AddTraffic(e.want, tr)
 }
 
 // checkTotals compares the stored daily counters, summed per S3 user, with
 // the simulated traffic, and the processed-object rows with the objects.
 func (e *usageEnv) checkTotals(t *testing.T) {
 	t.Helper()
-	rows, err := e.store.UsageHistory(t.Context(), whmcs.UsageFilter{Days: 36500, Today: time.Now().AddDate(1, 0, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]whmcs.UsageCounters{}
-	for _, r := range rows {
-		if r.ServiceID != e.services[r.UserID] {
-			t.Errorf("usage of S3 user %s stored under service %d, want %d", r.UserID, r.ServiceID, e.services[r.UserID])
-		}
-		c := got[r.UserID]
-		if err := c.Add(r.UsageCounters); err != nil {
-			t.Fatal(err)
-		}
-		got[r.UserID] = c
-	}
-	for user, want := range e.want {
-		if got[user] != want {
-			t.Errorf("stored counters of S3 user %s = %+v, want %+v", user, got[user], want)
-		}
-	}
-	if len(got) != len(e.want) {
-		t.Errorf("stored usage of %d S3 users, want %d", len(got), len(e.want))
-	}
+	bridgetest.CheckStoredTotals(t, e.store, e.services, e.want)
 
 	var processed []string
 	if err := e.db.SelectContext(t.Context(), &processed, `SELECT name FROM mod_ostorbridge_usage_objects ORDER BY name`); err != nil {

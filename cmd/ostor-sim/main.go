@@ -1,6 +1,7 @@
-// Command ostor-sim serves the in-memory ostor admin API of package
-// ostor/ostortest on a TCP port, for demos and manual work without a
-// storage cluster.
+// Command ostor-sim serves the in-memory gateway of package ostor/ostortest
+// on a TCP port, for demos and manual work without a storage cluster. It
+// serves the ostor admin API on "/" and the S3 data API in path style on
+// "/<bucket>", and records usage-statistics objects from the S3 traffic.
 //
 //	OSTOR_SIM_SECRET_KEY=<secret> ostor-sim -listen 127.0.0.1:9000 -profile vhi63 -access-key <key ID>
 //
@@ -8,8 +9,9 @@
 // "-fault users.genKey=drop" applies every genKey and then drops the connection.
 //
 // It prints "listening on http://<address>" to standard output once the port
-// is open, logs one JSON line per request to standard error, and shuts down
-// gracefully on SIGINT or SIGTERM. All state is lost on exit.
+// is open, logs one JSON line per request and per usage object written to
+// standard error, and shuts down gracefully on SIGINT or SIGTERM. All state
+// is lost on exit.
 package main
 
 import (
@@ -43,6 +45,10 @@ const shutdownTimeout = 10 * time.Second
 // maxRecordedRequests bounds the request history the gateway keeps in memory.
 const maxRecordedRequests = 1000
 
+// defaultUsagePeriod is the length of the simulated usage-statistics
+// periods. It is short, so that S3 traffic can be collected within a minute.
+const defaultUsagePeriod = 30 * time.Second
+
 type options struct {
 	listen               string
 	profile              string
@@ -51,6 +57,7 @@ type options struct {
 	maxSkew              time.Duration
 	allowDuplicateEmails bool
 	faults               faultFlag
+	usagePeriod          time.Duration
 }
 
 func main() {
@@ -93,8 +100,13 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.DurationVar(&opts.maxSkew, "max-clock-skew", ostortest.DefaultMaxClockSkew, "maximum accepted difference between a request's Date header and the simulator's clock")
 	fs.BoolVar(&opts.allowDuplicateEmails, "allow-duplicate-emails", false, "let several users share one email address, as some gateway releases do")
 	fs.Var(opts.faults, "fault", faultUsage)
+	fs.DurationVar(&opts.usagePeriod, "usage-period", defaultUsagePeriod, "length of each usage-statistics period recorded from S3 traffic, in whole seconds; 0 records no usage")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: %s=<secret> ostor-sim -access-key <key ID> [flags]\n\nServes an in-memory ostor admin API.\n\n", secretEnv)
+		fmt.Fprintf(fs.Output(), "Usage: %s=<secret> ostor-sim -access-key <key ID> [flags]\n\n", secretEnv)
+		fmt.Fprint(fs.Output(), "Serves an in-memory ostor gateway: the admin API on \"/\" and the S3 data API\n"+
+			"(path style, Signature Version 4 with the users' key pairs) on \"/<bucket>\".\n"+
+			"S3 requests are counted into usage-statistics objects, one per -usage-period.\n"+
+			"Objects store sizes, not contents: GetObject returns zero bytes.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -117,14 +129,19 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	if opts.maxSkew <= 0 {
 		return opts, fmt.Errorf("invalid -max-clock-skew %s: use a positive duration such as 15m", opts.maxSkew)
 	}
+	if opts.usagePeriod < 0 || opts.usagePeriod%time.Second != 0 {
+		return opts, fmt.Errorf("invalid -usage-period %s: use whole seconds such as 30s, or 0 to record no usage", opts.usagePeriod)
+	}
 	return opts, nil
 }
 
-// newLogger returns a JSON logger with ISO 8601 times that writes to w.
+// newLogger returns a JSON logger with ISO 8601 times and durations as
+// strings such as "1.5s" that writes to w.
 func newLogger(w io.Writer) *zap.Logger {
 	encoderConfig := zap.NewProductionEncoderConfig()
 	encoderConfig.TimeKey = "time"
 	encoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	encoderConfig.EncodeDuration = zapcore.StringDurationEncoder
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig), zapcore.Lock(zapcore.AddSync(w)), zap.InfoLevel)
 	return zap.New(core).With(zap.String("service", "ostor-sim"))
 }
@@ -139,6 +156,8 @@ func serve(ctx context.Context, opts options, logger *zap.Logger, stdout io.Writ
 		MaxClockSkew:         opts.maxSkew,
 		AllowDuplicateEmails: opts.allowDuplicateEmails,
 		MaxRecordedRequests:  maxRecordedRequests,
+		UsagePeriod:          opts.usagePeriod,
+		UsageObserver:        logUsageObject(logger),
 		Observer:             logRequest(logger),
 	})
 	for op, fault := range opts.faults {
@@ -161,7 +180,8 @@ func serve(ctx context.Context, opts options, logger *zap.Logger, stdout io.Writ
 
 	url := "http://" + listener.Addr().String()
 	fmt.Fprintf(stdout, "listening on %s\n", url)
-	logger.Info("started", zap.String("url", url), zap.String("profile", opts.profile), zap.String("access_key_id", opts.accessKey))
+	logger.Info("started", zap.String("url", url), zap.String("profile", opts.profile), zap.String("access_key_id", opts.accessKey),
+		zap.Duration("usage_period", opts.usagePeriod))
 
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
@@ -186,9 +206,30 @@ func serve(ctx context.Context, opts options, logger *zap.Logger, stdout io.Writ
 	return nil
 }
 
+// logUsageObject returns a usage observer that logs one line per usage
+// object written from S3 traffic: its name and totals over its records.
+func logUsageObject(logger *zap.Logger) func(string, []ostor.UsageItem) {
+	return func(name string, items []ostor.UsageItem) {
+		var total ostor.UsageItem
+		for _, it := range items {
+			total.Put += it.Put
+			total.Get += it.Get
+			total.List += it.List
+			total.Other += it.Other
+			total.Uploaded += it.Uploaded
+			total.Downloaded += it.Downloaded
+		}
+		logger.Info("usage object written", zap.String("name", name), zap.Int("records", len(items)),
+			zap.Int64("requests", total.Put+total.Get+total.List+total.Other),
+			zap.Int64("bytes_uploaded", total.Uploaded), zap.Int64("bytes_downloaded", total.Downloaded))
+	}
+}
+
 // logRequest returns an observer that logs one line per request: method,
-// operation, status and parameter names. Parameter values, headers and
-// bodies are not logged, because they can contain secrets.
+// API ("users" for ?ostor-users and so on, "s3" for S3 data), the path of
+// an S3 request, operation, status and parameter names. Parameter values,
+// headers and bodies are not logged, because they can contain secrets.
+// The API goes in "api", because "service" names the program on every line.
 func logRequest(logger *zap.Logger) func(ostortest.RecordedRequest) {
 	return func(r ostortest.RecordedRequest) {
 		keys := make([]string, 0, len(r.Params))
@@ -197,12 +238,17 @@ func logRequest(logger *zap.Logger) func(ostortest.RecordedRequest) {
 		}
 		fields := []zap.Field{
 			zap.String("method", r.Method),
-			zap.String("service", r.Service),
+			zap.String("api", r.Service),
+		}
+		if r.Path != "" {
+			fields = append(fields, zap.String("path", r.Path))
+		}
+		fields = append(fields,
 			zap.String("op", r.Op),
 			zap.Strings("params", keys),
 			zap.Int("status", r.Status),
 			zap.Bool("applied", r.Applied),
-		}
+		)
 		if r.Dropped {
 			fields = append(fields, zap.Bool("dropped", true))
 		}

@@ -1,8 +1,22 @@
 package ostortest
 
 import (
+	"fmt"
 	"net/http"
 )
+
+// findUserAccount finds the user that the request names and its account accountName.
+func findUserAccount(s *state, a args) (*user, *account, *apiError) {
+	u, err := findUser(s, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	acc, err := findAccount(u, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, acc, nil
+}
 
 func findAccount(u *user, a args) (*account, *apiError) {
 	name, _ := a.value("accountName")
@@ -44,11 +58,7 @@ func handleAccountsDelete(s *state, g *Gateway, a args) (result, bool, *apiError
 	if err := requireAccountName(a); err != nil {
 		return result{}, false, err
 	}
-	u, err := findUser(s, a)
-	if err != nil {
-		return result{}, false, err
-	}
-	acc, err := findAccount(u, a)
+	u, acc, err := findUserAccount(s, a)
 	if err != nil {
 		return result{}, false, err
 	}
@@ -65,37 +75,25 @@ func handleAccountsDelete(s *state, g *Gateway, a args) (result, bool, *apiError
 // handleAccountsGenKey answers with the owner's email and ID and the new
 // pair only, as the VHI sample shows.
 func handleAccountsGenKey(s *state, g *Gateway, a args) (result, bool, *apiError) {
-	u, err := findUser(s, a)
+	u, acc, err := findUserAccount(s, a)
 	if err != nil {
 		return result{}, false, err
 	}
-	acc, err := findAccount(u, a)
+	pair, err := addKeyPair(&acc.keys, u.id, fmt.Sprintf("account %q", acc.name))
 	if err != nil {
 		return result{}, false, err
 	}
-	if len(acc.keys) >= maxKeyPairs {
-		return result{}, false, errorf(http.StatusConflict, "TooManyAccessKeys", "account %q already has %d access key pairs, the maximum", acc.name, maxKeyPairs)
-	}
-	pair := newKeyPair(u.id)
-	acc.keys = append(acc.keys, pair)
 	return result{body: jsonUserKeys{UserEmail: u.email, UserID: u.id, AWSAccessKeys: jsonKeys([]keyPair{pair})}}, true, nil
 }
 
 func handleAccountsRevokeKey(s *state, g *Gateway, a args) (result, bool, *apiError) {
-	u, err := findUser(s, a)
-	if err != nil {
-		return result{}, false, err
-	}
-	acc, err := findAccount(u, a)
+	_, acc, err := findUserAccount(s, a)
 	if err != nil {
 		return result{}, false, err
 	}
 	keyID, _ := a.value("revokeKey")
-	for i, k := range acc.keys {
-		if k.id == keyID {
-			acc.keys = append(acc.keys[:i:i], acc.keys[i+1:]...)
-			return result{}, true, nil
-		}
+	if err := revokeKeyPair(&acc.keys, keyID, fmt.Sprintf("account %q", acc.name)); err != nil {
+		return result{}, false, err
 	}
-	return result{}, false, errorf(http.StatusNotFound, "NoSuchAccessKey", "account %q has no access key %q", acc.name, keyID)
+	return result{}, true, nil
 }

@@ -58,6 +58,15 @@ type Options struct {
 	// MaxUsageListItems is the maximum number of names in one usage list
 	// reply. A longer list is cut and marked truncated. Zero means 1000.
 	MaxUsageListItems int
+	// UsagePeriod, when positive, makes the gateway count every
+	// authenticated S3 data request into usage objects that cover this
+	// many seconds each, as a gateway with S3_GW_COLLECT_STAT=1 does. It
+	// must be a whole number of seconds. Zero records no usage.
+	UsagePeriod time.Duration
+	// UsageObserver, if set, is called with the name and counter records
+	// of each usage object that the gateway writes from S3 traffic. It must
+	// not call back into the Gateway.
+	UsageObserver func(name string, items []ostor.UsageItem)
 	// MaxRecordedRequests bounds the list returned by Requests, and the oldest
 	// entries are dropped first. Zero means no bound.
 	MaxRecordedRequests int
@@ -143,6 +152,8 @@ type Gateway struct {
 	serviceID            string
 	quoteServiceID       bool
 	maxUsageListItems    int
+	usagePeriod          time.Duration
+	usageObserver        func(name string, items []ostor.UsageItem)
 
 	mu          sync.Mutex // guards every field below
 	now         func() time.Time
@@ -151,6 +162,8 @@ type Gateway struct {
 	faults      map[string]*faultState
 	requests    []RecordedRequest
 	requestSeq  uint64
+	usageWindow usageWindow   // open statistics period, when usagePeriod > 0
+	usageClosed []closedUsage // objects written but not yet passed to usageObserver
 }
 
 // NewGateway returns a Gateway with no users. It panics on an unknown
@@ -191,6 +204,7 @@ func NewGateway(opts Options) *Gateway {
 	if maxUsage <= 0 {
 		maxUsage = 1000
 	}
+	validateUsagePeriod(opts.UsagePeriod)
 	keyID, secret := opts.AccessKeyID, opts.SecretAccessKey
 	if keyID == "" || secret == "" {
 		keyID = randomHex(16) + randomString(upperDigits, 4)
@@ -207,6 +221,8 @@ func NewGateway(opts Options) *Gateway {
 		serviceID:            strings.ToLower(serviceID),
 		quoteServiceID:       opts.QuoteServiceID,
 		maxUsageListItems:    maxUsage,
+		usagePeriod:          opts.UsagePeriod,
+		usageObserver:        opts.UsageObserver,
 		now:                  now,
 		credentials:          map[string]string{keyID: secret},
 		state:                newState(),
@@ -268,6 +284,27 @@ func (g *Gateway) ResetRequests() {
 	g.requests = nil
 }
 
+// applyFault takes the next fault queued for op and waits its latency. It returns the error the
+// fault injects, or nil when the fault only delays or drops the response.
+func (g *Gateway) applyFault(op string) (fault Fault, hasFault bool, injected *apiError) {
+	fault, hasFault = g.takeFault(op)
+	if hasFault && fault.Latency > 0 {
+		time.Sleep(fault.Latency)
+	}
+	if !hasFault || fault.Status < 400 {
+		return fault, hasFault, nil
+	}
+	code := fault.Code
+	if code == "" {
+		code = "InjectedFault"
+	}
+	message := fault.Message
+	if message == "" {
+		message = "fault injected by ostortest for " + op
+	}
+	return fault, hasFault, errorf(fault.Status, code, "%s", message)
+}
+
 // takeFault returns the fault for op, if any, and counts its use.
 func (g *Gateway) takeFault(op string) (Fault, bool) {
 	g.mu.Lock()
@@ -318,28 +355,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec := RecordedRequest{Method: r.Method, RawQuery: r.URL.RawQuery}
-	g.mu.Lock()
-	rec.Time = g.now()
-	g.requestSeq++
-	requestID := fmt.Sprintf("%032x", g.requestSeq)
-	g.mu.Unlock()
-
+	requestID := g.startRequest(&rec)
 	res, apiErr, drop := g.handle(r, &rec)
-	switch {
-	case drop:
-		rec.Dropped = true
-	case apiErr != nil:
-		rec.Status = apiErr.status
-	default:
-		rec.Status = res.status
-		if rec.Status == 0 {
-			rec.Status = http.StatusOK
-		}
-	}
-
-	// Record before responding, so that a client which has seen the
-	// response (or the dropped connection) also sees the record.
-	g.record(rec)
+	g.recordOutcome(&rec, res.status, apiErr, drop)
 
 	switch {
 	case drop:
@@ -348,6 +366,39 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, requestID, apiErr)
 	default:
 		writeResult(w, requestID, rec.Status, res.body)
+	}
+}
+
+// startRequest stamps rec with the gateway's time and returns the next
+// request id.
+func (g *Gateway) startRequest(rec *RecordedRequest) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	rec.Time = g.now()
+	g.requestSeq++
+	return fmt.Sprintf("%032x", g.requestSeq)
+}
+
+// recordOutcome sets the status of rec from a handler's outcome and
+// records it. Handlers call it before they respond, so that a client which
+// has seen the response (or the dropped connection) also sees the record.
+func (g *Gateway) recordOutcome(rec *RecordedRequest, status int, apiErr *apiError, drop bool) {
+	setOutcome(rec, status, apiErr, drop)
+	g.record(*rec)
+}
+
+// setOutcome sets the status of rec from a handler's outcome, where status
+// 0 means 200.
+func setOutcome(rec *RecordedRequest, status int, apiErr *apiError, drop bool) {
+	switch {
+	case drop:
+		rec.Dropped = true
+	case apiErr != nil:
+		rec.Status = apiErr.status
+	case status == 0:
+		rec.Status = http.StatusOK
+	default:
+		rec.Status = status
 	}
 }
 
@@ -370,20 +421,9 @@ func (g *Gateway) handle(r *http.Request, rec *RecordedRequest) (result, *apiErr
 	}
 	rec.Op = rt.op
 
-	fault, hasFault := g.takeFault(rt.op)
-	if hasFault && fault.Latency > 0 {
-		time.Sleep(fault.Latency)
-	}
-	if hasFault && fault.Status >= 400 {
-		code := fault.Code
-		if code == "" {
-			code = "InjectedFault"
-		}
-		message := fault.Message
-		if message == "" {
-			message = "fault injected by ostortest for " + rt.op
-		}
-		return result{}, errorf(fault.Status, code, "%s", message), false
+	fault, hasFault, injected := g.applyFault(rt.op)
+	if injected != nil {
+		return result{}, injected, false
 	}
 
 	var body []byte
@@ -391,8 +431,10 @@ func (g *Gateway) handle(r *http.Request, rec *RecordedRequest) (result, *apiErr
 		body = readBody(r)
 	}
 	g.mu.Lock()
+	g.closeUsageWindowLocked(g.now())
 	res, applied, handlerErr := rt.handler(g.state, g, args{params: params, body: body})
 	g.mu.Unlock()
+	g.notifyUsage()
 	rec.Applied = applied
 
 	if hasFault && fault.DropAfterApply {

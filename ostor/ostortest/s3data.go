@@ -5,9 +5,12 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,6 +27,7 @@ const (
 	OpS3CreateBucket         = "s3.createBucket"
 	OpS3DeleteBucket         = "s3.deleteBucket"
 	OpS3PutObject            = "s3.putObject"
+	OpS3GetObject            = "s3.getObject"
 	OpS3HeadObject           = "s3.headObject"
 	OpS3DeleteObject         = "s3.deleteObject"
 	OpS3DeleteObjects        = "s3.deleteObjects"
@@ -69,6 +73,9 @@ type s3Request struct {
 	query  url.Values
 	caller s3Caller
 	r      *http.Request
+	// traffic collects the payload bytes that readS3Body reads, for
+	// usage statistics.
+	traffic *s3Traffic
 }
 
 // s3Result is a successful S3 response: status, headers and an XML body.
@@ -76,6 +83,9 @@ type s3Result struct {
 	status  int // 0 means 200
 	headers map[string]string
 	body    any // encoded as XML, or nil for an empty body
+	// zeroBody, when positive, is the length of a body of zero bytes sent
+	// instead of body, because the fake keeps object sizes, not contents.
+	zeroBody int64
 }
 
 type s3Handler func(g *Gateway, req s3Request) (s3Result, bool, *apiError)
@@ -90,6 +100,7 @@ var s3Handlers = map[string]s3Handler{
 	OpS3CreateBucket:         handleS3CreateBucket,
 	OpS3DeleteBucket:         handleS3DeleteBucket,
 	OpS3PutObject:            handleS3PutObject,
+	OpS3GetObject:            handleS3GetObject,
 	OpS3HeadObject:           handleS3HeadObject,
 	OpS3DeleteObject:         handleS3DeleteObject,
 	OpS3DeleteObjects:        handleS3DeleteObjects,
@@ -105,29 +116,44 @@ func isS3DataRequest(r *http.Request) bool {
 // "/bucket/key", signed with Signature Version 4 by a user's key pair.
 func (g *Gateway) serveS3(w http.ResponseWriter, r *http.Request) {
 	rec := RecordedRequest{Method: r.Method, RawQuery: r.URL.RawQuery, Service: "s3", Path: r.URL.Path}
-	g.mu.Lock()
-	rec.Time = g.now()
-	g.requestSeq++
-	requestID := fmt.Sprintf("%032x", g.requestSeq)
-	g.mu.Unlock()
+	requestID := g.startRequest(&rec)
 
-	res, apiErr, drop := g.handleS3(r, &rec)
+	traffic := &s3Traffic{}
+	res, apiErr, drop := g.handleS3(r, &rec, traffic)
+	setOutcome(&rec, res.status, apiErr, drop)
+
+	// The response is rendered before it is sent, so that its body size is
+	// counted and the request recorded before the client can see the
+	// response.
+	var rendered *httptest.ResponseRecorder
+	var downloaded int64
 	switch {
 	case drop:
-		rec.Dropped = true
-	case apiErr != nil:
-		rec.Status = apiErr.status
-	default:
-		rec.Status = res.status
-		if rec.Status == 0 {
-			rec.Status = http.StatusOK
+	case apiErr == nil && res.zeroBody > 0:
+		if r.Method != http.MethodHead {
+			downloaded = res.zeroBody
 		}
+	default:
+		rendered = httptest.NewRecorder()
+		renderS3(rendered, r, requestID, rec.Status, res, apiErr)
+		downloaded = int64(rendered.Body.Len())
 	}
 	g.record(rec)
+	g.countS3Usage(traffic, downloaded)
 
 	switch {
 	case drop:
 		dropConnection(w)
+	case rendered != nil:
+		copyRendered(w, rendered)
+	default:
+		writeZeroBody(w, r, requestID, rec.Status, res)
+	}
+}
+
+// renderS3 writes an S3 error or an XML result to w.
+func renderS3(w http.ResponseWriter, r *http.Request, requestID string, status int, res s3Result, apiErr *apiError) {
+	switch {
 	case apiErr != nil && r.Method == http.MethodHead:
 		// A HEAD response has no body, so the error code goes only in
 		// the status and the message header.
@@ -137,11 +163,42 @@ func (g *Gateway) serveS3(w http.ResponseWriter, r *http.Request) {
 	case apiErr != nil:
 		writeError(w, requestID, apiErr)
 	default:
-		writeS3Result(w, requestID, rec.Status, res)
+		writeS3Result(w, requestID, status, res)
 	}
 }
 
-func (g *Gateway) handleS3(r *http.Request, rec *RecordedRequest) (s3Result, *apiError, bool) {
+// copyRendered sends a rendered response: headers, status and body.
+func copyRendered(w http.ResponseWriter, rendered *httptest.ResponseRecorder) {
+	for name, values := range rendered.Header() {
+		w.Header()[name] = values
+	}
+	w.WriteHeader(rendered.Code)
+	_, _ = w.Write(rendered.Body.Bytes())
+}
+
+// writeZeroBody sends a result whose body is res.zeroBody zero bytes.
+func writeZeroBody(w http.ResponseWriter, r *http.Request, requestID string, status int, res s3Result) {
+	h := w.Header()
+	h.Set("x-amz-request-id", requestID)
+	for name, value := range res.headers {
+		h.Set(name, value)
+	}
+	h.Set("Content-Length", strconv.FormatInt(res.zeroBody, 10))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = io.CopyN(w, zeroReader{}, res.zeroBody)
+	}
+}
+
+// zeroReader returns an endless stream of zero bytes.
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func (g *Gateway) handleS3(r *http.Request, rec *RecordedRequest, traffic *s3Traffic) (s3Result, *apiError, bool) {
 	query, qerr := url.ParseQuery(r.URL.RawQuery)
 	if qerr != nil {
 		return s3Result{}, errorf(http.StatusBadRequest, "InvalidArgument", "malformed query string %q", r.URL.RawQuery), false
@@ -154,29 +211,20 @@ func (g *Gateway) handleS3(r *http.Request, rec *RecordedRequest) (s3Result, *ap
 	}
 
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	traffic.userID, traffic.bucket = caller.user.id, bucket
 	op, routeErr := classifyS3(r.Method, key, query)
 	if routeErr != nil {
 		return s3Result{}, routeErr, false
 	}
 	rec.Op = op
+	traffic.op = op
 
-	fault, hasFault := g.takeFault(op)
-	if hasFault && fault.Latency > 0 {
-		time.Sleep(fault.Latency)
-	}
-	if hasFault && fault.Status >= 400 {
-		code := fault.Code
-		if code == "" {
-			code = "InjectedFault"
-		}
-		message := fault.Message
-		if message == "" {
-			message = "fault injected by ostortest for " + op
-		}
-		return s3Result{}, errorf(fault.Status, code, "%s", message), false
+	fault, hasFault, injected := g.applyFault(op)
+	if injected != nil {
+		return s3Result{}, injected, false
 	}
 
-	res, applied, handlerErr := s3Handlers[op](g, s3Request{op: op, bucket: bucket, key: key, query: query, caller: caller, r: r})
+	res, applied, handlerErr := s3Handlers[op](g, s3Request{op: op, bucket: bucket, key: key, query: query, caller: caller, r: r, traffic: traffic})
 	rec.Applied = applied
 	if hasFault && fault.DropAfterApply {
 		return s3Result{}, nil, true
@@ -218,6 +266,8 @@ func classifyS3(method, key string, query url.Values) (string, *apiError) {
 			op = OpS3PutObject
 		case method == http.MethodHead && len(query) == 0:
 			op = OpS3HeadObject
+		case method == http.MethodGet && len(query) == 0:
+			op = OpS3GetObject
 		case method == http.MethodDelete && (len(query) == 0 || (len(query) == 1 && query.Get("versionId") == "null")):
 			op = OpS3DeleteObject
 		}

@@ -344,7 +344,7 @@ func handleS3HeadBucket(g *Gateway, req s3Request) (s3Result, bool, *apiError) {
 // handleS3CreateBucket creates a bucket owned by the caller. A body, which
 // carries the location constraint, is read and ignored.
 func handleS3CreateBucket(g *Gateway, req s3Request) (s3Result, bool, *apiError) {
-	if _, err := readS3Body(req.r, req.caller, maxS3XMLBody); err != nil {
+	if _, err := readS3Body(req, maxS3XMLBody); err != nil {
 		return s3Result{}, false, err
 	}
 	if reason := invalidBucketName(req.bucket); reason != "" {
@@ -392,7 +392,7 @@ func handleS3PutObject(g *Gateway, req s3Request) (s3Result, bool, *apiError) {
 	if len(req.key) > 1024 {
 		return s3Result{}, false, errorf(http.StatusBadRequest, "KeyTooLongError", "the object key is %d bytes long: the maximum is 1024", len(req.key))
 	}
-	data, err := readS3Body(req.r, req.caller, maxPutObjectBody)
+	data, err := readS3Body(req, maxPutObjectBody)
 	if err != nil {
 		return s3Result{}, false, err
 	}
@@ -474,7 +474,7 @@ type xmlDeleteResult struct {
 // requires an integrity check of the body, so Content-MD5 must be present
 // unless the payload hash is signed.
 func handleS3DeleteObjects(g *Gateway, req s3Request) (s3Result, bool, *apiError) {
-	data, err := readS3Body(req.r, req.caller, maxS3XMLBody)
+	data, err := readS3Body(req, maxS3XMLBody)
 	if err != nil {
 		return s3Result{}, false, err
 	}

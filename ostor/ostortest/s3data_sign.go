@@ -241,10 +241,20 @@ func sha256Hex(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// readS3Body reads at most limit decoded bytes of the payload and checks it
-// against x-amz-content-sha256: a hex hash must match, and the chunks of a
-// signed streaming upload must carry valid chunk signatures.
-func readS3Body(r *http.Request, caller s3Caller, limit int64) ([]byte, *apiError) {
+// readS3Body reads the payload of req with readS3Payload and adds its
+// decoded length to the request's usage statistics.
+func readS3Body(req s3Request, limit int64) ([]byte, *apiError) {
+	data, err := readS3Payload(req.r, req.caller, limit)
+	if req.traffic != nil {
+		req.traffic.uploaded += int64(len(data))
+	}
+	return data, err
+}
+
+// readS3Payload reads at most limit decoded bytes of the payload and checks
+// it against x-amz-content-sha256: a hex hash must match, and the chunks of
+// a signed streaming upload must carry valid chunk signatures.
+func readS3Payload(r *http.Request, caller s3Caller, limit int64) ([]byte, *apiError) {
 	tooLarge := errorf(http.StatusBadRequest, "EntityTooLarge", "the request body exceeds the limit of %d bytes of ostortest", limit)
 	if r.Body == nil {
 		return nil, nil

@@ -10,10 +10,18 @@
 // On the same server, every path other than "/" is an S3 data request in
 // path style ("/bucket", "/bucket/key"), signed with Signature Version 4 by a
 // key pair of a user or one of its accounts. The fake serves the requests
-// that listing, emptying and deleting a bucket need, plus CreateBucket and
-// PutObject. It stores object sizes, not contents, and keeps them in the
-// bucket sizes of ?ostor-buckets. The S3 data operations have the Op*
+// that listing, emptying and deleting a bucket need, plus CreateBucket,
+// PutObject and GetObject. It stores object sizes, not contents, so
+// GetObject returns zero bytes of the stored size, and it keeps the sizes in
+// the bucket sizes of ?ostor-buckets. The S3 data operations have the Op*
 // names of this package, for SetFault.
+//
+// With Options.UsagePeriod set, the gateway counts every authenticated S3
+// data request into usage-statistics objects, as a gateway with
+// S3_GW_COLLECT_STAT=1 does: requests per user, bucket and counter, the
+// decoded request payload bytes as uploaded and the response body bytes as
+// downloaded. A period becomes a listed object once the gateway clock
+// passes its end.
 //
 // Deliberate differences from a real gateway: the system user is not listed
 // among the users, email addresses are unique unless

@@ -100,10 +100,13 @@ func (g *Gateway) GenerateUsage(start time.Time, period time.Duration, traffic [
 	return names
 }
 
-// UsageNames returns the names of the stored usage objects, sorted.
+// UsageNames returns the names of the stored usage objects, sorted. A
+// statistics period that has ended by the gateway clock is stored first.
 func (g *Gateway) UsageNames() []string {
+	defer g.notifyUsage()
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.closeUsageWindowLocked(g.now())
 	return g.state.sortedUsageNames()
 }
 

@@ -143,11 +143,10 @@ func handleUsersGenKey(s *state, g *Gateway, a args) (result, bool, *apiError) {
 	if err != nil {
 		return result{}, false, err
 	}
-	if len(u.keys) >= maxKeyPairs {
-		return result{}, false, errorf(http.StatusConflict, "TooManyAccessKeys", "user %s already has %d access key pairs, the maximum", u.id, maxKeyPairs)
+	pair, err := addKeyPair(&u.keys, u.id, "user "+u.id)
+	if err != nil {
+		return result{}, false, err
 	}
-	pair := newKeyPair(u.id)
-	u.keys = append(u.keys, pair)
 	answered := []keyPair{pair}
 	if g.profile.Name == ostor.ProfileAS2 {
 		answered = u.keys
@@ -161,13 +160,33 @@ func handleUsersRevokeKey(s *state, g *Gateway, a args) (result, bool, *apiError
 		return result{}, false, err
 	}
 	keyID, _ := a.value("revokeKey")
-	for i, k := range u.keys {
+	if err := revokeKeyPair(&u.keys, keyID, "user "+u.id); err != nil {
+		return result{}, false, err
+	}
+	return result{}, true, nil
+}
+
+// addKeyPair issues a key pair of user userID into keys, unless keys holds
+// the maximum already. owner names the holder of keys in the error.
+func addKeyPair(keys *[]keyPair, userID, owner string) (keyPair, *apiError) {
+	if len(*keys) >= maxKeyPairs {
+		return keyPair{}, errorf(http.StatusConflict, "TooManyAccessKeys", "%s already has %d access key pairs, the maximum", owner, maxKeyPairs)
+	}
+	pair := newKeyPair(userID)
+	*keys = append(*keys, pair)
+	return pair, nil
+}
+
+// revokeKeyPair removes the pair keyID from keys. owner names the holder of
+// keys in the error.
+func revokeKeyPair(keys *[]keyPair, keyID, owner string) *apiError {
+	for i, k := range *keys {
 		if k.id == keyID {
-			u.keys = append(u.keys[:i:i], u.keys[i+1:]...)
-			return result{}, true, nil
+			*keys = append((*keys)[:i:i], (*keys)[i+1:]...)
+			return nil
 		}
 	}
-	return result{}, false, errorf(http.StatusNotFound, "NoSuchAccessKey", "user %s has no access key %q", u.id, keyID)
+	return errorf(http.StatusNotFound, "NoSuchAccessKey", "%s has no access key %q", owner, keyID)
 }
 
 func handleUsersDisable(s *state, g *Gateway, a args) (result, bool, *apiError) {

@@ -2,18 +2,18 @@ package s3data
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/ostor-bridge/ostor-bridge/ostor"
 )
 
 // Default values of Config fields.
@@ -107,33 +107,15 @@ func newClient(cfg Config) (*minio.Core, error) {
 	return client, nil
 }
 
+// parseEndpoint checks the endpoint as the admin API client does, with the risks and reasons of
+// the S3 data API.
 func parseEndpoint(raw string, allowHTTP bool) (*url.URL, error) {
-	if raw == "" {
-		return nil, &ConfigError{Field: "Endpoint", Reason: `missing: set the S3 gateway URL, e.g. "https://s3.example.com"`}
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, &ConfigError{Field: "Endpoint", Reason: fmt.Sprintf("%q is not a valid URL (%v): use e.g. \"https://s3.example.com\"", raw, err)}
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !allowHTTP {
-			return nil, &ConfigError{Field: "Endpoint", Reason: fmt.Sprintf("%q uses plain http, which exposes the signed requests: use https, or set AllowInsecureHTTP for loopback and tests", raw)}
-		}
-	default:
-		return nil, &ConfigError{Field: "Endpoint", Reason: fmt.Sprintf("%q has scheme %q: use https://host[:port]", raw, u.Scheme)}
-	}
-	if u.Host == "" {
-		return nil, &ConfigError{Field: "Endpoint", Reason: fmt.Sprintf("%q has no host: use https://host[:port]", raw)}
-	}
-	if u.User != nil {
-		return nil, &ConfigError{Field: "Endpoint", Reason: "contains user credentials: remove them and set AccessKeyID and SecretAccessKey"}
-	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, &ConfigError{Field: "Endpoint", Reason: fmt.Sprintf("%q has a path, query or fragment: buckets are addressed as /bucket at the root, so use only scheme://host[:port]", raw)}
-	}
-	return u, nil
+	u, err := ostor.ParseEndpoint(raw, ostor.EndpointRules{
+		AllowHTTP: allowHTTP,
+		HTTPRisk:  "the signed requests",
+		RootOnly:  "buckets are addressed as /bucket at the root",
+	})
+	return u, asConfigError(err)
 }
 
 func validateCredentials(keyID, secret string) error {
@@ -155,22 +137,18 @@ func validateCredentials(keyID, secret string) error {
 }
 
 func newTransport(caFile string) (*http.Transport, error) {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 8
-	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	if caFile == "" {
-		return transport, nil
+	transport, err := ostor.NewTransport(caFile)
+	return transport, asConfigError(err)
+}
+
+// asConfigError turns an *ostor.ConfigError into this package's ConfigError, so that callers
+// see one error type and the "s3data" prefix. Other errors are returned as they are.
+func asConfigError(err error) error {
+	var ce *ostor.ConfigError
+	if errors.As(err, &ce) {
+		return &ConfigError{Field: ce.Field, Reason: ce.Reason}
 	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, &ConfigError{Field: "CAFile", Reason: fmt.Sprintf("cannot be read (%v): give the path of a PEM bundle", err)}
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, &ConfigError{Field: "CAFile", Reason: fmt.Sprintf("%q contains no PEM certificate: give a PEM bundle", caFile)}
-	}
-	transport.TLSClientConfig.RootCAs = pool
-	return transport, nil
+	return err
 }
 
 // clientTransport sends requests through a caller's http.Client, so its

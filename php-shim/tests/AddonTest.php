@@ -5,29 +5,7 @@ use PHPUnit\Framework\TestCase;
 
 require_once __DIR__ . '/../modules/addons/ostorbridge/lib/Addon.php';
 
-// Minimal WHMCS admin functions the addon calls. The browser tests run the full WHMCS stand-in;
-// these let the unit tests below choose the token and the permissions directly.
-if (!function_exists('generate_token')) {
-    function generate_token($type = 'form')
-    {
-        return $GLOBALS['addon_test_token'] ?? '';
-    }
-}
-if (!function_exists('check_token')) {
-    function check_token($namespace = 'WHMCS.admin.default')
-    {
-        return isset($_POST['token']) && $_POST['token'] === ($GLOBALS['addon_test_token'] ?? null);
-    }
-}
-if (!function_exists('localAPI')) {
-    function localAPI($command, array $values = [], $adminUser = '')
-    {
-        if ($command !== 'GetAdminDetails') {
-            return ['result' => 'error'];
-        }
-        return ['result' => 'success', 'allowedpermissions' => implode(',', $GLOBALS['addon_test_permissions'] ?? [])];
-    }
-}
+require_once __DIR__ . '/whmcs-admin-stubs.php';
 
 /**
  * The tests that post run in their own process, because the redirect sends a header, which PHP

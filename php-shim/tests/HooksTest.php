@@ -85,6 +85,6 @@ final class HooksTest extends TestCase
         $reply = ostorbridge_hook_ServiceDelete(['serviceid' => 12]);
 
         $this->assertNull($reply);
-        $this->assertStringContainsString('OSTOR_BRIDGE_RPC_HOST or OSTOR_BRIDGE_RPC_SECRET is not set', implode("\n", ostorbridge_test_take_activity()));
+        $this->assertStringContainsString('ostor-bridge ServiceDelete hook failed: The ostor-bridge daemon address is not configured', implode("\n", ostorbridge_test_take_activity()));
     }
 }

@@ -64,8 +64,7 @@ final class ModuleTest extends TestCase
         $result = ostorbridge_TestConnection(ostorbridge_test_params(['serverpassword' => '']));
 
         $this->assertFalse($result['success']);
-        $this->assertStringContainsString('The RPC secret is empty', $result['error']);
-        $this->assertStringContainsString('OSTOR_BRIDGE_RPC_SECRET', $result['error']);
+        $this->assertStringContainsString('The WHMCS server record has no password', $result['error']);
     }
 
     public function testMissingHostnameIsAConfigurationError(): void

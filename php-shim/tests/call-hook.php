@@ -6,8 +6,9 @@
  *   HOOK       ClientEdit, AfterClientMerge or ServiceDelete
  *   vars.json  the hook's $vars array as a JSON object
  *
- * The daemon address comes from OSTOR_BRIDGE_RPC_HOST, OSTOR_BRIDGE_RPC_PORT and
- * OSTOR_BRIDGE_RPC_SECRET, as in production. Prints the daemon's result as JSON, or null when
+ * The daemon address comes from the OSTOR_BRIDGE_RPC_HOST, OSTOR_BRIDGE_RPC_PORT and
+ * OSTOR_BRIDGE_RPC_SECRET environment variables, which the module reads where configuration.php
+ * defines no constants of those names. Prints the daemon's result as JSON, or null when
  * the hook failed (the failure goes to stderr), and exits 0; 2 on bad usage.
  */
 

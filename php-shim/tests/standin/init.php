@@ -4,10 +4,16 @@
  * its hook run in a real browser without WHMCS. It is test-only: it has no real login.
  *
  * Settings come from the environment of `php -S`:
- *   OSTORBRIDGE_STANDIN_SETTINGS  JSON object of the addon settings (daemon_address, rpc_secret)
+ *   OSTORBRIDGE_STANDIN_CONFIGURATION  the OSTOR_BRIDGE_RPC_* constants of configuration.php, as
+ *                                      configuration.php describes
+ *   OSTORBRIDGE_STANDIN_SETTINGS       JSON object of the addon settings (daemon_address,
+ *                                      rpc_secret); used when the constants are not set
  */
 
 define('WHMCS', true);
+
+// WHMCS reads configuration.php before any module code runs.
+require __DIR__ . '/configuration.php';
 
 session_name('standin');
 session_start();

@@ -15,7 +15,7 @@ use OstorBridge\Addon\Addon;
 // with every value escaped. Its forms post to the addon page, never to this hook.
 add_hook('AdminAreaClientSummaryPage', 1, function (array $vars) {
     try {
-        return Addon::summary($vars, Addon::settings());
+        return Addon::summary($vars);
     } catch (\Throwable $e) {
         return '<div class="alert alert-danger">' . htmlspecialchars('The S3 panel is not available: ' . $e->getMessage(), ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8') . '</div>';
     }

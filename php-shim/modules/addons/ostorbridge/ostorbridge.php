@@ -25,7 +25,7 @@ function ostorbridge_config()
 /** Reports success: the daemon creates and migrates its own tables, so there is nothing to create. */
 function ostorbridge_activate()
 {
-    return ['status' => 'success', 'description' => 'The ostor-bridge daemon keeps its own tables; set the daemon address and RPC secret, then grant Access Control to the admin roles that manage S3 storage.'];
+    return ['status' => 'success', 'description' => 'The ostor-bridge daemon keeps its own tables. Define the daemon address and RPC secret in configuration.php as the README says (or enter them in these settings), then grant Access Control to the admin roles that manage S3 storage.'];
 }
 
 /** Reports success and keeps the bridge's tables and audit trail, which belong to the daemon. */

@@ -3,13 +3,8 @@
  * ostor-bridge WHMCS hooks: client email changes, client merges and deleted services.
  *
  * Each hook forwards one JSON-RPC call to the daemon, which does the work. Hooks receive no
- * server record, so the daemon's address and RPC secret come from PHP constants (for example
- * defined in WHMCS's configuration.php) or, when a constant is missing, from environment
- * variables of the same name:
- *
- *   OSTOR_BRIDGE_RPC_HOST    daemon address as in the server record, e.g. 127.0.0.1 or unix:/path.sock
- *   OSTOR_BRIDGE_RPC_PORT    daemon port; empty for the default 7380
- *   OSTOR_BRIDGE_RPC_SECRET  the same value as the daemon's OSTOR_BRIDGE_RPC_SECRET
+ * server record, so they find the daemon in WHMCS's configuration.php or the addon's settings,
+ * as lib/Settings.php describes. Module functions and the addon use the same settings.
  *
  * Hook failures never stop the WHMCS action that fired them: they are written to the activity
  * log and the module log instead, with the daemon's message.
@@ -19,9 +14,9 @@ if (!defined('WHMCS') && !defined('OSTORBRIDGE_TESTING')) {
     die('This file cannot be accessed directly');
 }
 
-require_once __DIR__ . '/lib/RpcClient.php';
+require_once __DIR__ . '/lib/Settings.php';
 
-use OstorBridge\RpcClient;
+use OstorBridge\Settings;
 
 /**
  * ClientEdit: when the email changed, sends the change to the daemon, which keeps every S3 user
@@ -66,21 +61,22 @@ function ostorbridge_hook_ServiceDelete(array $vars)
 }
 
 /**
- * Sends one hook RPC. Returns the daemon's result, or null after a failure, which is logged.
+ * Sends one hook RPC. Returns the daemon's result, or null after a failure. A failure, a missing
+ * daemon configuration included, is written to the activity log and the module log, so a hook
+ * that had work to do never fails silently.
  */
 function ostorbridge_hookCall($hook, $method, array $request)
 {
-    $params = ostorbridge_hookParams();
+    $secret = '';
     ob_start();
     try {
-        if ($params['serverhostname'] === '' || $params['serverpassword'] === '') {
-            throw new \RuntimeException('OSTOR_BRIDGE_RPC_HOST or OSTOR_BRIDGE_RPC_SECRET is not set: define both (and OSTOR_BRIDGE_RPC_PORT) in WHMCS\'s configuration.php or the PHP environment');
-        }
-        $reply = RpcClient::fromParams($params)->call($method, $request);
-        ostorbridge_hookLog($hook, $request, $reply, $params);
+        $settings = Settings::load();
+        $secret = $settings->secret();
+        $reply = $settings->client()->call($method, $request);
+        ostorbridge_hookLog($hook, $request, $reply, $secret);
         return $reply;
     } catch (\Throwable $e) {
-        ostorbridge_hookLog($hook, $request, ['error' => $e->getMessage()], $params);
+        ostorbridge_hookLog($hook, $request, ['error' => $e->getMessage()], $secret);
         if (function_exists('logActivity')) {
             logActivity('ostor-bridge ' . $hook . ' hook failed: ' . $e->getMessage());
         }
@@ -90,33 +86,12 @@ function ostorbridge_hookCall($hook, $method, array $request)
     }
 }
 
-/** Builds the server fields RpcClient::fromParams reads from the OSTOR_BRIDGE_RPC_* settings. */
-function ostorbridge_hookParams()
-{
-    return [
-        'serverhostname' => ostorbridge_hookSetting('OSTOR_BRIDGE_RPC_HOST'),
-        'serverport' => ostorbridge_hookSetting('OSTOR_BRIDGE_RPC_PORT'),
-        'serversecure' => false,
-        'serverpassword' => ostorbridge_hookSetting('OSTOR_BRIDGE_RPC_SECRET'),
-    ];
-}
-
-function ostorbridge_hookSetting($name)
-{
-    if (defined($name)) {
-        return (string) constant($name);
-    }
-    $value = getenv($name);
-    return $value === false ? '' : $value;
-}
-
-function ostorbridge_hookLog($hook, $request, $response, array $params)
+function ostorbridge_hookLog($hook, $request, $response, $secret)
 {
     if (!function_exists('logModuleCall')) {
         return;
     }
-    $mask = $params['serverpassword'] !== '' ? [$params['serverpassword']] : [];
-    logModuleCall('ostorbridge', 'hook ' . $hook, $request, $response, '', $mask);
+    logModuleCall('ostorbridge', 'hook ' . $hook, $request, $response, '', $secret !== '' ? [$secret] : []);
 }
 
 if (function_exists('add_hook')) {

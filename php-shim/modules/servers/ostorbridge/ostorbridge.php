@@ -7,7 +7,9 @@
  * itself, talks to the S3 gateway and writes the access-key note. This file holds no business
  * logic, no SQL and no gateway calls.
  *
- * The WHMCS server record holds the daemon's address: hostname (or "unix:/path/to.sock"), port,
+ * Every function finds the daemon the same way as the hooks and the addon do (lib/Settings.php).
+ * The OSTOR_BRIDGE_RPC_* constants of WHMCS's configuration.php come first, then the addon's
+ * settings. The WHMCS server record comes last: hostname (or "unix:/path/to.sock"), port,
  * "secure" for HTTPS, and the RPC secret as the password.
  */
 
@@ -16,11 +18,13 @@ if (!defined('WHMCS') && !defined('OSTORBRIDGE_TESTING')) {
 }
 
 require_once __DIR__ . '/lib/RpcClient.php';
+require_once __DIR__ . '/lib/Settings.php';
 require_once __DIR__ . '/lib/buttons.php';
 require_once __DIR__ . '/lib/usage.php';
 
 use OstorBridge\RpcClient;
 use OstorBridge\RpcException;
+use OstorBridge\Settings;
 
 function ostorbridge_MetaData()
 {
@@ -126,8 +130,9 @@ function ostorbridge_ChangePackage(array $params)
 function ostorbridge_ClientArea(array $params)
 {
     return ostorbridge_guard(function () use ($params) {
+        list($client, $params) = ostorbridge_connect($params);
         $request = ['service_id' => (int) ($params['serviceid'] ?? 0), 'admin_id' => 0];
-        $reply = RpcClient::fromParams($params)->call('Service.ClientArea', $request);
+        $reply = $client->call('Service.ClientArea', $request);
         $secrets = [];
         foreach ($reply['access_keys'] ?? [] as $key) {
             if (!empty($key['secret_access_key'])) {
@@ -153,9 +158,17 @@ function ostorbridge_ClientArea(array $params)
 function ostorbridge_TestConnection(array $params)
 {
     return ostorbridge_guard(function () use ($params) {
-        $client = RpcClient::fromParams($params);
-        $reply = $client->call('System.Check', []);
-        ostorbridge_log('TestConnection', ['address' => $client->address()], $reply, $params);
+        $settings = Settings::load($params);
+        $params = array_merge($params, $settings->serverFields());
+        $client = $settings->client();
+        $request = ['address' => $client->address(), 'settings' => $settings->describeSource()];
+        try {
+            $reply = $client->call('System.Check', []);
+        } catch (RpcException $e) {
+            ostorbridge_log('TestConnection', $request, ['error' => $e->getMessage()], $params);
+            throw $e;
+        }
+        ostorbridge_log('TestConnection', $request, $reply, $params);
         if (!empty($reply['ok'])) {
             return ['success' => true, 'error' => ''];
         }
@@ -178,11 +191,11 @@ function ostorbridge_TestConnection(array $params)
 function ostorbridge_serviceCall(array $params, $method, $action)
 {
     return ostorbridge_guard(function () use ($params, $method, $action) {
+        list($client, $params) = ostorbridge_connect($params);
         $request = [
             'service_id' => (int) ($params['serviceid'] ?? 0),
             'admin_id' => ostorbridge_adminId(),
         ];
-        $client = RpcClient::fromParams($params);
         try {
             $reply = $client->call($method, $request);
         } catch (RpcException $e) {
@@ -194,6 +207,20 @@ function ostorbridge_serviceCall(array $params, $method, $action)
     }, function ($message) {
         return $message;
     });
+}
+
+/**
+ * Resolves the daemon from the settings every entry point shares (lib/Settings.php). Returns
+ * the RPC client and $params with the server fields replaced by the resolved ones, so that
+ * ostorbridge_log masks the secret actually used.
+ *
+ * @return array{0:RpcClient,1:array}
+ * @throws RpcException when no daemon is configured
+ */
+function ostorbridge_connect(array $params)
+{
+    $settings = Settings::load($params);
+    return [$settings->client(), array_merge($params, $settings->serverFields())];
 }
 
 /**

@@ -5,16 +5,17 @@
  * It checks what only WHMCS can check: the admin session, the CSRF token and the admin's
  * permissions. Then it forwards each request as one RPC to the daemon. The daemon validates the
  * input, runs the action and renders every HTML fragment with all values escaped. No business
- * logic and no gateway calls happen here; the only database access is the read of this addon's
- * own settings in settings().
+ * logic and no gateway calls happen here. The daemon's address and secret come from
+ * OstorBridge\Settings, as for the server module and its hooks.
  */
 
 namespace OstorBridge\Addon;
 
-require_once __DIR__ . '/../../../servers/ostorbridge/lib/RpcClient.php';
+require_once __DIR__ . '/../../../servers/ostorbridge/lib/Settings.php';
 
 use OstorBridge\RpcClient;
 use OstorBridge\RpcException;
+use OstorBridge\Settings;
 
 final class Addon
 {
@@ -46,13 +47,13 @@ final class Addon
                     'Type' => 'text',
                     'Size' => '40',
                     'Default' => '127.0.0.1:7380',
-                    'Description' => 'host:port of the daemon\'s rpc.listen, or unix:/run/ostor-bridge/rpc.sock',
+                    'Description' => 'host:port of the daemon\'s rpc.listen, or unix:/run/ostor-bridge/rpc.sock. Ignored when configuration.php defines OSTOR_BRIDGE_RPC_HOST.',
                 ],
                 'rpc_secret' => [
                     'FriendlyName' => 'RPC secret',
                     'Type' => 'password',
                     'Size' => '64',
-                    'Description' => 'The daemon\'s rpc.secret (OSTOR_BRIDGE_RPC_SECRET)',
+                    'Description' => 'The daemon\'s rpc.secret. Leave both fields empty when configuration.php defines the OSTOR_BRIDGE_RPC_* constants, which every part of the module then uses.',
                 ],
             ],
         ];
@@ -60,9 +61,10 @@ final class Addon
 
     /**
      * Renders the panel for the AdminAreaClientSummaryPage hook. Any failure becomes a short,
-     * escaped notice, so the client summary page always renders.
+     * escaped notice, so the client summary page always renders. $settings are the addon's
+     * settings, or null to read them from WHMCS.
      */
-    public static function summary(array $vars, array $settings): string
+    public static function summary(array $vars, ?array $settings = null): string
     {
         $clientId = (int) ($vars['userid'] ?? 0);
         if ($clientId <= 0 || !self::allowed(self::VIEW_PERMISSION)) {
@@ -174,38 +176,10 @@ final class Addon
         self::redirect($clientId, !empty($reply['ok']), (string) ($reply['message'] ?? ''));
     }
 
-    /**
-     * Returns the addon's settings for code that WHMCS does not hand them to, such as hooks. It
-     * reads WHMCS's own settings table of this addon through WHMCS's query builder.
-     *
-     * NOTE: whether WHMCS stores "password" fields of addon settings encrypted is unconfirmed;
-     * this reads the value as stored, which works where it is plain text.
-     */
-    public static function settings(): array
+    /** Builds the RPC client from the settings every entry point shares; see Settings::load. */
+    private static function client(?array $addonSettings): RpcClient
     {
-        $rows = \WHMCS\Database\Capsule::table('tbladdonmodules')
-            ->where('module', self::MODULE)
-            ->pluck('value', 'setting');
-        return is_array($rows) ? $rows : $rows->toArray();
-    }
-
-    /** Builds the RPC client from the addon's settings. */
-    private static function client(array $settings): RpcClient
-    {
-        $address = trim((string) ($settings['daemon_address'] ?? ''));
-        if ($address === '') {
-            throw new RpcException('The addon has no daemon address: set it under System Settings > Addon Modules > ostor-bridge S3 panel.', 0, 'config');
-        }
-        $port = 0;
-        if (strpos($address, 'unix:') !== 0 && preg_match('/^(.*):(\d+)$/', $address, $m)) {
-            $address = $m[1];
-            $port = (int) $m[2];
-        }
-        return RpcClient::fromParams([
-            'serverhostname' => $address,
-            'serverport' => $port,
-            'serverpassword' => (string) ($settings['rpc_secret'] ?? ''),
-        ]);
+        return Settings::load(null, $addonSettings)->client();
     }
 
     /** Returns the id of the logged-in admin (tbladmins.id), or 0. */

@@ -49,6 +49,8 @@ final class RpcClient
     private $timeout;
     /** @var int seconds */
     private $connectTimeout;
+    /** @var string place where the address and secret were configured, for error messages, or '' */
+    private $origin = '';
 
     public function __construct(string $url, string $secret, ?string $unixSocket = null, int $timeout = 90, int $connectTimeout = 5)
     {
@@ -101,6 +103,16 @@ final class RpcClient
         return new self($scheme . '://' . $host . ':' . $port . '/rpc', $secret);
     }
 
+    /**
+     * Sets where the address and secret were configured, e.g. "the WHMCS server record". Errors
+     * that a wrong address or secret causes end with it, so the admin sees where to fix them.
+     */
+    public function describedAs(string $origin): self
+    {
+        $this->origin = $origin;
+        return $this;
+    }
+
     /** Returns the address requests go to, for messages. */
     public function address(): string
     {
@@ -135,8 +147,8 @@ final class RpcClient
 
         if (stripos($contentType, 'application/json') !== 0) {
             throw new RpcException(sprintf(
-                'The ostor-bridge daemon at %s responded with HTTP %d and content type "%s" instead of JSON; check that the server record points at the daemon, not another web server.',
-                $this->address(), $status, $contentType
+                'The ostor-bridge daemon at %s responded with HTTP %d and content type "%s" instead of JSON; check that the configured address points at the daemon, not another web server.%s',
+                $this->address(), $status, $contentType, $this->originNote()
             ), 0, 'transport');
         }
         $reply = json_decode($raw, true);
@@ -146,12 +158,12 @@ final class RpcClient
         if (isset($reply['error']) && is_array($reply['error'])) {
             $error = $reply['error'];
             $data = is_array($error['data'] ?? null) ? $error['data'] : [];
-            throw new RpcException(
-                (string) ($error['message'] ?? 'unknown error'),
-                (int) ($error['code'] ?? 0),
-                (string) ($data['kind'] ?? 'unknown'),
-                !empty($data['retryable'])
-            );
+            $kind = (string) ($data['kind'] ?? 'unknown');
+            $message = (string) ($error['message'] ?? 'unknown error');
+            if ($kind === 'unauthorized') {
+                $message .= $this->originNote();
+            }
+            throw new RpcException($message, (int) ($error['code'] ?? 0), $kind, !empty($data['retryable']));
         }
         if ($status !== 200) {
             throw new RpcException(sprintf('The ostor-bridge daemon at %s responded with HTTP %d and no error object.', $this->address(), $status), 0, 'transport');
@@ -163,6 +175,11 @@ final class RpcClient
             throw new RpcException('The ostor-bridge daemon sent a reply without a result.', 0, 'transport');
         }
         return $reply['result'];
+    }
+
+    private function originNote(): string
+    {
+        return $this->origin === '' ? '' : ' The address and secret come from ' . $this->origin . '.';
     }
 
     /** @return array{0:int,1:string,2:string} HTTP status, content type, body */
@@ -189,11 +206,11 @@ final class RpcClient
             $errno = curl_errno($ch);
             curl_close($ch);
             $kind = $errno === CURLE_OPERATION_TIMEOUTED ? 'timeout' : 'transport';
-            $hint = 'Check that it runs (systemctl status ostor-bridge) and that the server record\'s hostname and port match rpc.listen.';
+            $hint = 'Check that it runs (systemctl status ostor-bridge) and that the configured address and port match rpc.listen.';
             if (strpos($this->url, 'https:') === 0 && $errno === CURLE_SSL_CONNECT_ERROR) {
                 $hint = 'The daemon serves plain HTTP on loopback or a unix socket: untick "Secure" in the server record, or put a TLS proxy in front of it.';
             }
-            throw new RpcException(sprintf('Could not reach the ostor-bridge daemon at %s: %s. %s', $this->address(), $message, $hint), 0, $kind, true);
+            throw new RpcException(sprintf('Could not reach the ostor-bridge daemon at %s: %s. %s%s', $this->address(), $message, $hint, $this->originNote()), 0, $kind, true);
         }
         $status = (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
         $contentType = (string) curl_getinfo($ch, CURLINFO_CONTENT_TYPE);

@@ -90,14 +90,14 @@ final class UsageMetricsProvider implements ProviderInterface
 
     private function fetch(array $request): array
     {
-        $client = RpcClient::fromParams($this->params);
+        list($client, $params) = ostorbridge_connect($this->params);
         try {
             $reply = $client->call('Usage.Metrics', $request);
         } catch (RpcException $e) {
-            ostorbridge_log('MetricProvider', $request, ['error' => $e->getMessage(), 'code' => $e->getCode()], $this->params);
+            ostorbridge_log('MetricProvider', $request, ['error' => $e->getMessage(), 'code' => $e->getCode()], $params);
             throw $e;
         }
-        ostorbridge_log('MetricProvider', $request, $reply, $this->params);
+        ostorbridge_log('MetricProvider', $request, $reply, $params);
         return is_array($reply['services'] ?? null) ? $reply['services'] : [];
     }
 }

@@ -13,7 +13,6 @@ if (!defined('WHMCS') && !defined('OSTORBRIDGE_TESTING')) {
     die('This file cannot be accessed directly');
 }
 
-use OstorBridge\RpcClient;
 use OstorBridge\RpcException;
 
 /** Name of the request field that carries the access key id to revoke. */
@@ -99,7 +98,7 @@ function ostorbridge_Reconcile(array $params)
 function ostorbridge_AdminServicesTabFields(array $params)
 {
     $html = ostorbridge_guard(function () use ($params) {
-        $client = RpcClient::fromParams($params);
+        list($client) = ostorbridge_connect($params);
         $reply = $client->call('Service.Keys', ['service_id' => (int) ($params['serviceid'] ?? 0), 'admin_id' => ostorbridge_adminId()]);
         return ostorbridge_renderKeys($params, $reply);
     }, function ($message) {
@@ -151,7 +150,7 @@ function ostorbridge_chosenKey()
 /** Runs one RPC, writes it to the module log and returns the reply; errors are logged and rethrown. */
 function ostorbridge_callLogged(array $params, $method, $action, array $request)
 {
-    $client = RpcClient::fromParams($params);
+    list($client, $params) = ostorbridge_connect($params);
     try {
         $reply = $client->call($method, $request);
     } catch (RpcException $e) {

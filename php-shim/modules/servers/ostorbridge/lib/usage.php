@@ -9,7 +9,6 @@ if (!defined('WHMCS') && !defined('OSTORBRIDGE_TESTING')) {
     die('This file cannot be accessed directly');
 }
 
-use OstorBridge\RpcClient;
 use OstorBridge\RpcException;
 
 /**
@@ -21,7 +20,7 @@ function ostorbridge_UsageUpdate(array $params)
 {
     return ostorbridge_guard(function () use ($params) {
         $request = ['server_id' => (int) ($params['serverid'] ?? 0)];
-        $client = RpcClient::fromParams($params);
+        list($client, $params) = ostorbridge_connect($params);
         try {
             $reply = $client->call('Usage.Update', $request);
         } catch (RpcException $e) {

@@ -1,8 +1,8 @@
 <?php
 /**
- * Stand-in for WHMCS's query builder. It supports only the addon settings query the hook makes,
- * table('tbladdonmodules')->where('module', ...)->pluck('value', 'setting'), and returns the
- * settings from OSTORBRIDGE_STANDIN_SETTINGS.
+ * Stand-in for WHMCS's query builder. It supports only the addon settings query of
+ * OstorBridge\Settings, table('tbladdonmodules')->where('module', ...)->pluck('value', 'setting'),
+ * and returns the settings from OSTORBRIDGE_STANDIN_SETTINGS.
  */
 
 namespace WHMCS\Database;
