@@ -56,6 +56,17 @@ func (c *DependencyChecker) Check(ctx context.Context) CheckReply {
 	}
 }
 
+// CheckGateway runs the gateway check alone, for a caller that could not open the database.
+func (c *DependencyChecker) CheckGateway(ctx context.Context) CheckResult {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return c.checkGateway(ctx)
+}
+
 func (c *DependencyChecker) checkDatabase(ctx context.Context) CheckResult {
 	if err := c.Store.CheckSchema(ctx); err != nil {
 		return CheckResult{Message: "WHMCS database: " + err.Error()}

@@ -121,6 +121,11 @@ func classify(err error) *Error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return newError(CodeGatewayDown, err, "the operation did not finish within the daemon's call timeout; it is safe to retry")
 	case errors.Is(err, ostor.ErrOutcomeUnknown):
+		var apiErr *ostor.APIError
+		if errors.As(err, &apiErr) {
+			return newError(CodeOutcomeUnknown, err, "the S3 gateway failed %s with HTTP %d, so the change may have been applied; the daemon will check the gateway's state on retry, so retrying is safe",
+				apiErr.Op, apiErr.Status)
+		}
 		return newError(CodeOutcomeUnknown, err, "the S3 gateway did not respond to a change request; the daemon will check the gateway's state on retry, so retrying is safe")
 	case errors.Is(err, ostor.ErrProfileMismatch):
 		return newError(CodeGatewayReject, err, "the S3 gateway rejected the request in a way that suggests gateway.profile does not match the gateway's release: set gateway.profile to as2, vhi or vhi63 to match it")

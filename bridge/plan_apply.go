@@ -37,7 +37,9 @@ type gatewayPlan struct {
 
 // ChangePackage is WHMCS ChangePackage: it applies the limits and quota of the service's current
 // product to its S3 user and reads them back. WHMCS switches the service to the new product
-// before it calls the module, so the product read from the database is the new one.
+// before it calls the module, so the product read from the database is the new one. The
+// access-key note is rewritten as well, because the new product's "Access-key note" setting can
+// add or remove the secret keys.
 func (p *Provisioner) ChangePackage(ctx context.Context, serviceID, adminID int64) (PlanResult, error) {
 	svc, err := p.loadService(ctx, serviceID)
 	if err != nil {
@@ -48,6 +50,9 @@ func (p *Provisioner) ChangePackage(ctx context.Context, serviceID, adminID int6
 		return PlanResult{}, err
 	}
 	if err := p.checkPlanSupported(plan); err != nil {
+		return PlanResult{}, err
+	}
+	if _, err := SettingsOf(svc); err != nil {
 		return PlanResult{}, err
 	}
 
@@ -61,7 +66,14 @@ func (p *Provisioner) ChangePackage(ctx context.Context, serviceID, adminID int6
 	if err != nil {
 		return PlanResult{}, err
 	}
-	return p.applyPlan(ctx, svc.ID, adminID, ident, plan)
+	result, err := p.applyPlan(ctx, svc.ID, adminID, ident, plan)
+	if err != nil {
+		return PlanResult{}, err
+	}
+	if err := p.refreshNote(ctx, svc, ident); err != nil {
+		return PlanResult{}, err
+	}
+	return result, nil
 }
 
 // applyPlan makes the gateway's limits and quota of the identity's user match plan. It reads the

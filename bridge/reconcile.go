@@ -210,7 +210,7 @@ func (r *serviceReconciler) resolveOperation(ctx context.Context, op whmcs.Opera
 			return
 		}
 		if len(created) == 0 {
-			f.Action = "genKey was not applied on the gateway; the operation is closed as failed, and the admin can press Generate access key again"
+			f.Action = "genKey was not applied on the gateway; close the operation as failed, so the admin can press Generate access key again"
 			if fix {
 				r.fixed(f, p.opts.Store.FailOperation(ctx, op.ID, "genKey was not applied on the gateway; generate the key again"))
 			}
@@ -220,7 +220,7 @@ func (r *serviceReconciler) resolveOperation(ctx context.Context, op whmcs.Opera
 		for _, k := range created {
 			r.resolved[k.AccessKeyID] = true
 		}
-		f.Action = fmt.Sprintf("the gateway issued %s before the operation was interrupted; the key is recorded and the note rewritten", strings.Join(keyIDs(created), ", "))
+		f.Action = fmt.Sprintf("the gateway issued %s before the operation was interrupted; record the key and rewrite the note", strings.Join(keyIDs(created), ", "))
 		if fix {
 			_, err := p.finishGenerate(ctx, svc, ident, op.ID, created, user.AccessKeys, false)
 			r.fixed(f, err)
@@ -233,7 +233,7 @@ func (r *serviceReconciler) resolveOperation(ctx context.Context, op whmcs.Opera
 			d.AccessKeyID = strings.TrimPrefix(op.Kind, kindRevokeKeyPrefix)
 		}
 		f.AccessKeyID = d.AccessKeyID
-		f.Action = fmt.Sprintf("the revocation of access key %s is finished: revoked on the gateway if it is still there, then marked revoked", d.AccessKeyID)
+		f.Action = fmt.Sprintf("finish the revocation of access key %s: revoke it on the gateway if it is still there, then mark it revoked", d.AccessKeyID)
 		if fix {
 			_, err := p.revokeKeyLocked(ctx, svc, ident, d.AdminID, d.AccessKeyID)
 			if err != nil && (asError(err).Code == CodeConflict || asError(err).Code == CodeNotFound) {
@@ -255,7 +255,7 @@ func (r *serviceReconciler) resolveOperation(ctx context.Context, op whmcs.Opera
 func (r *serviceReconciler) resolveCreate(ctx context.Context, op whmcs.Operation, f *Finding, fix bool) {
 	p, svc := r.p, r.svc
 	if _, err := p.opts.Store.Identity(ctx, p.db(), svc.ID); err == nil {
-		f.Action = "the S3 user is recorded, so the operation is marked done"
+		f.Action = "the S3 user is recorded; mark the operation done"
 		if fix {
 			r.fixed(f, p.opts.Store.WithinTx(ctx, func(tx *sqlx.Tx) error {
 				return p.opts.Store.CompleteOperation(ctx, tx, op.ID)
@@ -271,7 +271,7 @@ func (r *serviceReconciler) resolveCreate(ctx context.Context, op whmcs.Operatio
 	user, err := p.opts.Gateway.GetUser(ctx, ostor.ByEmail(d.Email))
 	switch {
 	case errors.Is(err, ostor.ErrUserNotFound):
-		f.Action = "the S3 user was never created; the operation is closed as failed, and Create can be run again"
+		f.Action = "the S3 user was never created; close the operation as failed, so Create can be run again"
 		if fix {
 			r.fixed(f, p.opts.Store.FailOperation(ctx, op.ID, "the S3 user was never created on the gateway; run Create again"))
 		}
@@ -279,7 +279,7 @@ func (r *serviceReconciler) resolveCreate(ctx context.Context, op whmcs.Operatio
 		f.Action = "the operation cannot be resolved: " + p.gatewayError(err, "read S3 user %q", d.Email).Error()
 	default:
 		f.UserID = user.ID
-		f.Action = fmt.Sprintf("the gateway created S3 user %s (%s) before the operation was interrupted; Create is resumed, which records it", user.ID, d.Email)
+		f.Action = fmt.Sprintf("the gateway created S3 user %s (%s) before the operation was interrupted; resume Create, which records it", user.ID, d.Email)
 		if fix {
 			_, err := p.createIdentity(ctx, svc)
 			r.fixed(f, err)

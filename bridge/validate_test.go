@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -56,6 +57,22 @@ func TestClassifyGatewayErrors(t *testing.T) {
 				t.Errorf("classify(%v) = %d, want %d", tc.err, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestClassifyWriteErrorStatus(t *testing.T) {
+	failed := fmt.Errorf("%w: %w", ostor.ErrOutcomeUnknown, &ostor.APIError{Op: "users.disable", Status: 503, Message: "busy"})
+	dropped := fmt.Errorf("%w: %w", ostor.ErrOutcomeUnknown, errors.New("connection reset by peer"))
+
+	got := classify(failed)
+	if got.Code != CodeOutcomeUnknown {
+		t.Errorf("code of a write answered with 503 = %d, want %d", got.Code, CodeOutcomeUnknown)
+	}
+	if !strings.Contains(got.Message, "failed users.disable with HTTP 503") {
+		t.Errorf("message of a write answered with 503 = %q, want it to name the operation and status", got.Message)
+	}
+	if got := classify(dropped).Message; !strings.Contains(got, "did not respond") {
+		t.Errorf("message of an unanswered write = %q, want it to say the gateway did not respond", got)
 	}
 }
 

@@ -88,10 +88,30 @@ func Open(ctx context.Context, cfg DBConfig) (*sqlx.DB, error) {
 
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to WHMCS database %s: %w", cfg.describe(), hidePassword(err, cfg.Password))
+		return nil, fmt.Errorf("connect to WHMCS database %s: %w%s", cfg.describe(), hidePassword(err, cfg.Password), connectHint(err))
 	}
 
 	return db, nil
+}
+
+// connectHint returns what to check after a MariaDB error that a wrong account or database name
+// causes, and "" after other errors.
+func connectHint(err error) string {
+	var serverErr *mysql.MySQLError
+	if !errors.As(err, &serverErr) {
+		return ""
+	}
+	switch serverErr.Number {
+	case 1045: // ER_ACCESS_DENIED_ERROR
+		return "; check the password, and that the account exists for the host in this message:" +
+			" 'user'@'localhost' matches unix socket connections, and TCP connections from 127.0.0.1" +
+			" only while the server resolves host names (skip_name_resolve off)"
+	case 1044: // ER_DBACCESS_DENIED_ERROR
+		return "; check the database name, and grant the user SELECT on the WHMCS database"
+	case 1049: // ER_BAD_DB_ERROR
+		return "; check the database name: the server has no database of that name"
+	}
+	return ""
 }
 
 // driverConfig checks cfg and converts it into a go-sql-driver/mysql config.

@@ -149,6 +149,39 @@ func TestOpenWrongPasswordHidesPassword(t *testing.T) {
 	}
 }
 
+func TestOpenWrongPasswordExplainsFix(t *testing.T) {
+	db := whmcstest.NewDB(t)
+	cfg := db.Config
+	cfg.Password = "Wr0ng-s3cret-PW"
+
+	_, err := whmcs.Open(t.Context(), cfg)
+	if err == nil {
+		t.Fatal("Open with a wrong password succeeded")
+	}
+
+	if !strings.Contains(err.Error(), "check the password, and that the account exists for the host") {
+		t.Errorf("error %q does not say what to check", err)
+	}
+}
+
+func TestOpenUnknownDatabaseExplainsFix(t *testing.T) {
+	db := whmcstest.NewDB(t)
+	cfg := db.Config
+	cfg.Name = db.Name + "_missing"
+
+	_, err := whmcs.Open(t.Context(), cfg)
+	if err == nil {
+		t.Fatal("Open of a missing database succeeded")
+	}
+
+	if !strings.Contains(err.Error(), cfg.Name) {
+		t.Errorf("error %q does not name database %s", err, cfg.Name)
+	}
+	if !strings.Contains(err.Error(), "check the database name") {
+		t.Errorf("error %q does not say what to check", err)
+	}
+}
+
 func TestOpenUnreachableNamesAddress(t *testing.T) {
 	cfg := whmcs.DBConfig{Address: "127.0.0.1:1", User: "whmcs", Password: "pw-not-shown", Name: "whmcs"}
 

@@ -26,10 +26,22 @@ func cmdVersion(_ context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 
 func cmdConfig(_ context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
 	cfg, err := loadConfigFlags(fs, args, getenv)
-	if err != nil {
+	if err != nil && !isValidationError(cfg, err) {
 		return err
 	}
-	return toml.NewEncoder(stdout).Encode(cfg.Redacted())
+	// An invalid configuration is printed too, then its problems, because config is the command
+	// an operator runs to find out what the daemon reads.
+	if encodeErr := toml.NewEncoder(stdout).Encode(cfg.Redacted()); encodeErr != nil {
+		return encodeErr
+	}
+	return err
+}
+
+// isValidationError reports whether err from loadConfig lists problems of a loaded configuration,
+// not a flag, file or parse error.
+func isValidationError(cfg Config, err error) bool {
+	problems := cfg.validate(false)
+	return problems != nil && problems.Error() == err.Error()
 }
 
 func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
@@ -55,14 +67,18 @@ func cmdCheck(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	if err != nil {
 		return fmt.Errorf("gateway settings: %w", err)
 	}
+	var reply bridge.CheckReply
 	db, err := whmcs.Open(ctx, cfg.Database.whmcs())
 	if err != nil {
-		return err
+		// The gateway is still checked, so one run reports every dependency that fails.
+		checker := &bridge.DependencyChecker{Gateway: gw}
+		reply.Database = bridge.CheckResult{Message: err.Error()}
+		reply.Gateway = checker.CheckGateway(ctx)
+	} else {
+		defer db.Close()
+		checker := &bridge.DependencyChecker{Store: whmcs.NewStore(zap.NewNop(), db), Gateway: gw}
+		reply = checker.Check(ctx)
 	}
-	defer db.Close()
-
-	checker := &bridge.DependencyChecker{Store: whmcs.NewStore(zap.NewNop(), db), Gateway: gw}
-	reply := checker.Check(ctx)
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "database\t%s\t%s\n", okWord(reply.Database.OK), reply.Database.Message)
 	fmt.Fprintf(w, "gateway\t%s\t%s\n", okWord(reply.Gateway.OK), reply.Gateway.Message)

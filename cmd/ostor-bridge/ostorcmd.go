@@ -101,7 +101,12 @@ func cmdOstor(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 	}
 
 	services := ostorServices()
+	args = moveLeadingFlags(args, services)
 	service, ok := services[args[0]]
+	if !ok && strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(stderr, "missing service: write ostor-bridge ostor <service> <action> [flags] with a service of %s\n", strings.Join(sortedKeys(services), ", "))
+		return errUsage
+	}
 	if !ok {
 		fmt.Fprintf(stderr, "unknown service %q: use one of %s\n", args[0], strings.Join(sortedKeys(services), ", "))
 		return errUsage
@@ -135,6 +140,26 @@ func cmdOstor(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 // cmdUser keeps the older "ostor-bridge user" command as an alias of "ostor users get".
 func cmdUser(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
 	return cmdOstor(ctx, fs, append([]string{"users", "get"}, args...), stdout, getenv)
+}
+
+// moveLeadingFlags moves flags written before the service, as in "ostor --config FILE users
+// list", behind the action, where the action's flag set parses them. Arguments without a known
+// service name are returned unchanged.
+func moveLeadingFlags(args []string, services map[string]map[string]ostorAction) []string {
+	if !strings.HasPrefix(args[0], "-") {
+		return args
+	}
+	for i, arg := range args {
+		if _, ok := services[arg]; !ok {
+			continue
+		}
+		end := min(i+2, len(args)) // the service and, when given, the action
+		moved := make([]string, 0, len(args))
+		moved = append(moved, args[i:end]...)
+		moved = append(moved, args[:i]...)
+		return append(moved, args[end:]...)
+	}
+	return args
 }
 
 func isHelpArg(arg string) bool {
@@ -317,8 +342,29 @@ func (c *ostorCall) gatewayError(err error) error {
 		return fmt.Errorf("%v: if the gateway runs a later release, set gateway.profile to match it", err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("the gateway did not respond within gateway.timeout (%s)\n  (%v)", gw.Timeout.Duration, err)
+	case errors.Is(err, ostor.ErrNotFound), errors.Is(err, ostor.ErrUserNotFound):
+		return fmt.Errorf("%s\n  (%s)", notFoundAdvice(err), gatewayReply(err))
 	}
 	return err
+}
+
+// notFoundAdvice names what the gateway did not find, by the operation and error code of its
+// reply, and the command that lists the existing names.
+func notFoundAdvice(err error) string {
+	var apiErr *ostor.APIError
+	code, op := "", ""
+	if errors.As(err, &apiErr) {
+		code, op = apiErr.Code, apiErr.Op
+	}
+	switch {
+	case errors.Is(err, ostor.ErrUserNotFound), code == "NoSuchUser":
+		return `the S3 user does not exist on the gateway: "ostor-bridge ostor users list --search TEXT" finds users`
+	case code == "NoSuchBucket":
+		return `the bucket does not exist on the gateway: "ostor-bridge ostor buckets list" shows every bucket`
+	case strings.HasPrefix(op, "usage."):
+		return `the usage object does not exist on the gateway: "ostor-bridge ostor usage list" shows them`
+	}
+	return "not found on the gateway"
 }
 
 // gatewayReply describes the gateway's error response, or returns the error text when there was

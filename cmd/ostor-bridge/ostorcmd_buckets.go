@@ -135,6 +135,9 @@ func runUsageList(ctx context.Context, c *ostorCall) error {
 			return c.usageError("%v", err)
 		}
 	}
+	if limit.value > maxUsagePageSize {
+		return c.usageError("invalid --limit %d: use at most %d, because a gateway was seen to return broken JSON for larger pages; list further pages with --after", limit.value, maxUsagePageSize)
+	}
 	gw, err := c.client()
 	if err != nil {
 		return err

@@ -105,7 +105,7 @@ func (c *ostorCall) requiredTarget(t *targetFlags) (ostor.Target, string, error)
 		if len(given) == 0 {
 			return ostor.Target{}, "", c.usageError("missing target: give one of %s", t.selectorNames())
 		}
-		return ostor.Target{}, "", c.usageError("%s are all set: give only one of %s", strings.Join(given, " and "), t.selectorNames())
+		return ostor.Target{}, "", c.usageError("give only one of %s, not %s", t.selectorNames(), strings.Join(given, " and "))
 	}
 
 	switch given[0] {

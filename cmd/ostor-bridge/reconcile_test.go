@@ -294,10 +294,14 @@ func TestReconcileAtStartupResumesGenerateKey(t *testing.T) {
 	issued := ostor.NewKeyPairs(nil, reply.AccessKeys)[len(reply.AccessKeys)-1].AccessKeyID
 	insertOperation(t, s, service, "generate_key", `{"admin_id":1,"before":["`+first[0]+`"]}`)
 
+	// The first daemon's start-up run works in the background and can log the same line after
+	// the service was provisioned, so the wait counts the lines of the second daemon only.
+	const startupLine = "start-up reconciliation: checked 1 services"
 	s.stopDaemon(t)
+	earlierRuns := strings.Count(s.logs.String(), startupLine)
 	s.startDaemon(t, stackOptions{})
 	waitFor(t, s, "the start-up reconciliation", func() bool {
-		return strings.Contains(s.logs.String(), "start-up reconciliation: checked 1 services")
+		return strings.Count(s.logs.String(), startupLine) > earlierRuns
 	})
 
 	keys := assertKeysConsistent(t, s, client, service)

@@ -156,8 +156,12 @@ func listen(address string) (net.Listener, error) {
 		return ln, nil
 	}
 	// A socket file left by a daemon that was killed blocks the new listener; remove it only if
-	// it is a socket, so a misconfigured path never deletes a regular file.
+	// it is a socket, so a misconfigured path never deletes a regular file, and only if no
+	// process accepts connections on it, so a second daemon does not cut off a running one.
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		if socketInUse(path) {
+			return nil, fmt.Errorf("listen on rpc.listen %q: another process accepts connections on this socket, probably a running ostor-bridge daemon; stop it first or set another rpc.listen", address)
+		}
 		os.Remove(path)
 	}
 	ln, err := net.Listen("unix", path)

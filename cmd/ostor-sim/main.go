@@ -5,6 +5,9 @@
 //
 //	OSTOR_SIM_SECRET_KEY=<secret> ostor-sim -listen 127.0.0.1:9000 -profile vhi63 -access-key <key ID>
 //
+// -fault injects the faults of the in-process fake, for example
+// "-fault users.genKey=drop" applies every genKey and then drops the connection.
+//
 // It prints "listening on http://<address>" to standard output once the port
 // is open, logs one JSON line per request and per usage object written to
 // standard error, and shuts down gracefully on SIGINT or SIGTERM. All state
@@ -53,6 +56,7 @@ type options struct {
 	secretKey            string
 	maxSkew              time.Duration
 	allowDuplicateEmails bool
+	faults               faultFlag
 	usagePeriod          time.Duration
 }
 
@@ -87,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
-	var opts options
+	opts := options{faults: faultFlag{}}
 	fs := flag.NewFlagSet("ostor-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&opts.listen, "listen", "127.0.0.1:9000", "TCP address to listen on; port 0 picks a free port")
@@ -95,6 +99,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&opts.accessKey, "access-key", "", "access key ID of the system user that signs requests (required); the secret is read from $"+secretEnv)
 	fs.DurationVar(&opts.maxSkew, "max-clock-skew", ostortest.DefaultMaxClockSkew, "maximum accepted difference between a request's Date header and the simulator's clock")
 	fs.BoolVar(&opts.allowDuplicateEmails, "allow-duplicate-emails", false, "let several users share one email address, as some gateway releases do")
+	fs.Var(opts.faults, "fault", faultUsage)
 	fs.DurationVar(&opts.usagePeriod, "usage-period", defaultUsagePeriod, "length of each usage-statistics period recorded from S3 traffic, in whole seconds; 0 records no usage")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: %s=<secret> ostor-sim -access-key <key ID> [flags]\n\n", secretEnv)
@@ -155,6 +160,10 @@ func serve(ctx context.Context, opts options, logger *zap.Logger, stdout io.Writ
 		UsageObserver:        logUsageObject(logger),
 		Observer:             logRequest(logger),
 	})
+	for op, fault := range opts.faults {
+		gateway.SetFault(op, fault)
+		logger.Info("fault injected", zap.String("op", op), zap.String("fault", fmt.Sprintf("%+v", fault)))
+	}
 
 	listener, err := net.Listen("tcp", opts.listen)
 	if err != nil {

@@ -41,6 +41,7 @@ final class ModuleTest extends TestCase
         $result = ostorbridge_CreateAccount($params);
 
         $this->assertStringContainsString('signature does not match', $result);
+        $this->assertStringContainsString('OSTOR_BRIDGE_RPC_SECRET', $result);
     }
 
     public function testTestConnectionSucceeds(): void

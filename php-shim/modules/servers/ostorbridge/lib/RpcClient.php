@@ -55,7 +55,7 @@ final class RpcClient
     public function __construct(string $url, string $secret, ?string $unixSocket = null, int $timeout = 90, int $connectTimeout = 5)
     {
         if ($secret === '') {
-            throw new RpcException('The RPC secret is empty: enter the daemon\'s rpc.secret as the password of the WHMCS server record.', 0, 'config');
+            throw new RpcException('The RPC secret is empty: enter the daemon\'s RPC secret (OSTOR_BRIDGE_RPC_SECRET) as the password of the WHMCS server record.', 0, 'config');
         }
         $this->url = $url;
         $this->secret = $secret;
