@@ -13,9 +13,8 @@
 # the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ -x /usr/local/go/bin/go ]] && export PATH="/usr/local/go/bin:$PATH"
-
 deploy/ensure-deps.sh --no-start
+. deploy/go-env.sh
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ostor-bridge-demo.XXXXXX")
 pids=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs (from Debian/Ubuntu packages) and starts what the demo and the tests need: MariaDB,
-# php-cli with the curl extension, PHPUnit, gcc (for go test -race) and Chromium (for the admin
-# panel's browser tests). Safe to run again; it changes only what is missing.
+# Installs (from Debian/Ubuntu packages) and starts what the demo and the tests need: Go (see
+# go-env.sh), MariaDB, php-cli with the curl extension, PHPUnit, gcc (for go test -race) and
+# Chromium (for the admin panel's browser tests). Safe to run again; it changes only what is missing.
 #
 # Usage: deploy/ensure-deps.sh [--no-start]
 #   --no-start   install packages but leave the system MariaDB server alone (the demo runs its own)
@@ -23,12 +23,27 @@ as_root() {
   fi
 }
 
-if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
-  export PATH="/usr/local/go/bin:$PATH"
-fi
-if ! command -v go >/dev/null; then
-  log "Go is not installed; install Go 1.26 or newer (https://go.dev/doc/install) and run this again"
-  exit 1
+. "$(dirname "$0")/go-env.sh"
+if (( $(go_minor) < 21 )); then
+  # A distribution Go from 1.21 on is enough: go-env.sh has it fetch the toolchain go.mod needs.
+  . /etc/os-release
+  if [[ "${ID:-}" == debian && "${VERSION_CODENAME:-}" == bookworm ]]; then
+    log "installing Go from bookworm-backports (Debian 12's own golang-go is 1.19)"
+    echo "deb http://deb.debian.org/debian bookworm-backports main" |
+      as_root tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-go >/dev/null
+  else
+    log "installing golang-go"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-go >/dev/null
+  fi
+  hash -r
+  . "$(dirname "$0")/go-env.sh"
+  if (( $(go_minor) < 21 )); then
+    log "the packaged Go is older than 1.21 and cannot fetch Go 1.26; install Go 1.26 or newer (https://go.dev/doc/install) and run this again"
+    exit 1
+  fi
 fi
 
 packages=()

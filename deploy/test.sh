@@ -6,9 +6,8 @@
 # Usage: deploy/test.sh [go test flags...]   e.g. deploy/test.sh -run TestCreateAccount ./cmd/...
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ -x /usr/local/go/bin/go ]] && export PATH="/usr/local/go/bin:$PATH"
-
 deploy/ensure-deps.sh
+. deploy/go-env.sh
 
 # The tests create their own databases on the server named by OSTOR_BRIDGE_TEST_MYSQL (a
 # go-sql-driver DSN without a database). Without it, root over TCP is tried first, then root over
