@@ -281,10 +281,13 @@ func TestTerminateWithBucketsDisablesByDefault(t *testing.T) {
 	_, err := h.p.Terminate(ctx, service, 0)
 
 	be := wantCode(t, err, CodeConflict)
-	for _, want := range []string{"photos", "backups", "disabled", "purge"} {
+	for _, want := range []string{"photos", "backups", "disabled", "purge", "Terminate in WHMCS", `"Delete user"`} {
 		if !strings.Contains(be.Message, want) {
 			t.Errorf("message lacks %q: %s", want, be.Message)
 		}
+	}
+	if !strings.HasSuffix(be.Message, "again.") {
+		t.Errorf("message does not end with a full sentence: %s", be.Message)
 	}
 	u, ok := h.user(t, userID)
 	if !ok || u.State != ostor.StateDisabled {
