@@ -35,7 +35,7 @@ var (
 	errMissingAuth    = errors.New("request is not signed: headers " + HeaderTimestamp + " and " + HeaderSignature + " are required")
 	errBadTimestamp   = errors.New("invalid " + HeaderTimestamp + ": expected Unix seconds")
 	errStaleTimestamp = errors.New("request timestamp is outside the allowed clock skew; synchronise the clocks of the WHMCS and daemon hosts (NTP)")
-	errBadSignature   = errors.New("request signature does not match; check that OSTOR_BRIDGE_RPC_SECRET in WHMCS (configuration.php, the addon settings or the server record's password) equals the daemon's OSTOR_BRIDGE_RPC_SECRET")
+	errBadSignature   = errors.New("request signature does not match: the RPC secret in WHMCS (OSTOR_BRIDGE_RPC_SECRET in configuration.php, the addon's \"RPC secret\" or the server record's password) must equal the daemon's OSTOR_BRIDGE_RPC_SECRET or rpc.secret")
 	errReplayed       = errors.New("request signature was already used; every request needs a fresh JSON-RPC id")
 )
 

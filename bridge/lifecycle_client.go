@@ -117,11 +117,9 @@ func (p *Provisioner) Merged(ctx context.Context, fromClientID, toClientID int64
 	return result, nil
 }
 
-// moveIdentity sets a service's identity to a new client and journals it, in one transaction
-// and under the service lock.
-//
-// NOTE: whether WHMCS moves the merged client's notes is not documented. When it does not, the
-// next note write creates a new access-key note for the surviving client.
+// moveIdentity sets a service's identity to a new client, moves the service's access-key notes
+// along and journals it, in one transaction and under the service lock. Whether WHMCS moves the
+// merged client's notes itself is not documented. When it does, no note is left to move.
 func (p *Provisioner) moveIdentity(ctx context.Context, ident whmcs.Identity, fromClientID, toClientID int64) error {
 	release, err := p.opts.Store.LockService(ctx, ident.ServiceID, p.opts.LockWait)
 	if err != nil {
@@ -137,8 +135,13 @@ func (p *Provisioner) moveIdentity(ctx context.Context, ident whmcs.Identity, fr
 	if err != nil {
 		return p.dbError(err, "journal the client merge of service %d", ident.ServiceID)
 	}
+	var movedNotes int64
 	err = p.opts.Store.WithinTx(ctx, func(tx *sqlx.Tx) error {
 		if err := p.opts.Store.UpdateIdentityClient(ctx, tx, ident.ServiceID, toClientID); err != nil {
+			return err
+		}
+		var err error
+		if movedNotes, err = p.opts.Store.MoveKeyNotes(ctx, tx, ident.ServiceID, fromClientID, toClientID); err != nil {
 			return err
 		}
 		return p.opts.Store.CompleteOperation(ctx, tx, op.ID)
@@ -147,7 +150,8 @@ func (p *Provisioner) moveIdentity(ctx context.Context, ident whmcs.Identity, fr
 		return p.dbError(err, "move the S3 identity of service %d to client %d", ident.ServiceID, toClientID)
 	}
 	p.log.Info("S3 identity follows its service to the surviving client", zap.Int64("service_id", ident.ServiceID),
-		zap.String("s3_user_id", ident.UserID), zap.Int64("from_client_id", fromClientID), zap.Int64("to_client_id", toClientID))
+		zap.String("s3_user_id", ident.UserID), zap.Int64("from_client_id", fromClientID), zap.Int64("to_client_id", toClientID),
+		zap.Int64("moved_notes", movedNotes))
 	return nil
 }
 

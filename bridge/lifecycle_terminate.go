@@ -139,11 +139,15 @@ func (p *Provisioner) Terminate(ctx context.Context, serviceID, adminID int64) (
 	return p.finishTerminate(ctx, svc, ident, op.ID, result)
 }
 
+// repeatTerminate ends the messages of a Terminate that stopped early. It names both ways to
+// repeat it, because the WHMCS module command and the admin panel's button both run Terminate.
+const repeatTerminate = `run Terminate in WHMCS or "Delete user" in the client's S3 panel again`
+
 // disableAndReport disables a user that still owns buckets and returns the error that names them.
 // No bucket or object is deleted.
 func (p *Provisioner) disableAndReport(ctx context.Context, serviceID, adminID int64, ident whmcs.Identity, user ostor.User, buckets []string) error {
 	report := newError(CodeConflict, nil,
-		"S3 user %s (%s) still owns %d bucket(s): %s. The user is disabled and its data is kept. Delete the buckets through the S3 API, or set the product's \"When terminated with buckets\" to purge, then run Terminate again",
+		"S3 user %s (%s) still owns %d bucket(s): %s. The user is disabled and its data is kept. Delete the buckets through the S3 API, or set the product's \"When terminated with buckets\" to purge. Then "+repeatTerminate+".",
 		ident.UserID, ident.Email, len(buckets), strings.Join(buckets, ", "))
 	if user.State == ostor.StateDisabled {
 		return report
@@ -206,7 +210,7 @@ func (p *Provisioner) purge(ctx context.Context, user ostor.User, buckets []stri
 	}
 	if key.AccessKeyID == "" {
 		return PurgeReport{}, newError(CodeConflict, nil,
-			"S3 user %s has no access key pair to purge its buckets with; generate an access key for it, then run Terminate again", user.ID)
+			"S3 user %s has no access key pair to purge its buckets with. Generate an access key for it, then "+repeatTerminate+".", user.ID)
 	}
 	report, err := p.opts.Purger.Purge(ctx, key, buckets)
 	if err != nil {
@@ -215,7 +219,7 @@ func (p *Provisioner) purge(ctx context.Context, user ostor.User, buckets []stri
 			return PurgeReport{}, be
 		}
 		return PurgeReport{}, newError(CodeGatewayDown, err,
-			"purging the buckets of S3 user %s failed, and the user is kept; run Terminate again to continue the purge. Cause: %v", user.ID, err)
+			"purging the buckets of S3 user %s failed, and the user is kept. To continue the purge, "+repeatTerminate+". Cause: %v", user.ID, err)
 	}
 	return report, nil
 }
@@ -229,7 +233,7 @@ func (p *Provisioner) deleteUser(ctx context.Context, userID string) error {
 		return nil
 	case errors.Is(err, ostor.ErrUserOwnsBuckets):
 		return newError(CodeConflict, err,
-			"S3 user %s owns buckets again (one was created while Terminate ran); run Terminate again", userID)
+			"S3 user %s owns buckets again because one was created while Terminate ran. Delete it, then "+repeatTerminate+".", userID)
 	case !errors.Is(err, ostor.ErrOutcomeUnknown):
 		return p.gatewayError(err, "delete S3 user %s", userID)
 	}

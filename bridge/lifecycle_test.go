@@ -281,10 +281,13 @@ func TestTerminateWithBucketsDisablesByDefault(t *testing.T) {
 	_, err := h.p.Terminate(ctx, service, 0)
 
 	be := wantCode(t, err, CodeConflict)
-	for _, want := range []string{"photos", "backups", "disabled", "purge"} {
+	for _, want := range []string{"photos", "backups", "disabled", "purge", "Terminate in WHMCS", `"Delete user"`} {
 		if !strings.Contains(be.Message, want) {
 			t.Errorf("message lacks %q: %s", want, be.Message)
 		}
+	}
+	if !strings.HasSuffix(be.Message, "again.") {
+		t.Errorf("message does not end with a full sentence: %s", be.Message)
 	}
 	u, ok := h.user(t, userID)
 	if !ok || u.State != ostor.StateDisabled {
@@ -535,6 +538,11 @@ func TestClientMergeMovesIdentity(t *testing.T) {
 	if _, err := h.db.Exec(`UPDATE tblhosting SET userid = ? WHERE id = ?`, to, service); err != nil {
 		t.Fatal(err)
 	}
+	keyNotes := h.db.Notes(t, from)
+	if len(keyNotes) != 1 {
+		t.Fatalf("merged client has notes %+v before the merge, want the access-key note", keyNotes)
+	}
+	adminNoteID := h.db.AddNote(t, from, "Merged into client "+itoa(to)+" on request.")
 
 	res, err := h.p.Merged(ctx, from, to)
 	if err != nil {
@@ -548,6 +556,14 @@ func TestClientMergeMovesIdentity(t *testing.T) {
 	if err != nil || ident.ClientID != to {
 		t.Errorf("identity = %+v, %v; want client %d", ident, err, to)
 	}
+	fromNotes := h.db.Notes(t, from)
+	if len(fromNotes) != 1 || fromNotes[0].ID != adminNoteID {
+		t.Errorf("merged client's notes = %+v, want only the admin's note %d", fromNotes, adminNoteID)
+	}
+	toNotes := h.db.Notes(t, to)
+	if len(toNotes) != 1 || toNotes[0].ID != keyNotes[0].ID {
+		t.Errorf("surviving client's notes = %+v, want the moved access-key note %d", toNotes, keyNotes[0].ID)
+	}
 	again, err := h.p.Merged(ctx, from, to)
 	if err != nil || len(again.Services) != 0 {
 		t.Errorf("repeated Merged = %+v, %v; want nothing moved", again, err)
@@ -557,6 +573,12 @@ func TestClientMergeMovesIdentity(t *testing.T) {
 	}
 	if err := h.p.Suspend(ctx, service, 0); err != nil {
 		t.Errorf("Suspend after the merge: %v", err)
+	}
+	if n := len(h.db.Notes(t, to)); n != 1 {
+		t.Errorf("surviving client has %d notes after a note write, want the one access-key note", n)
+	}
+	if n := len(h.db.Notes(t, from)); n != 1 {
+		t.Errorf("merged client has %d notes after a note write, want only the admin's note", n)
 	}
 }
 

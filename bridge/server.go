@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 
@@ -142,8 +144,8 @@ type envelope struct {
 
 // call collects what the single log line of an RPC call reports.
 type call struct {
-	remote    string // client address, logged for failed calls
-	method    string
+	remote    string // client address or "unix", logged for failed calls
+	method    string // as the caller sent it; logCall logs it through printableMethod
 	serviceID int64
 	err       error
 }
@@ -164,7 +166,7 @@ func noteService(ctx context.Context, id int64) {
 
 func (h *Handler) serveRPC(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &call{remote: r.RemoteAddr}
+	c := &call{remote: remoteName(r)}
 	defer func() {
 		d := time.Since(start)
 		h.logCall(c, d)
@@ -227,8 +229,11 @@ func (h *Handler) checkEnvelope(body []byte) (envelope, *Error) {
 		return env, &Error{Code: CodeInvalidRequest, Message: "method is missing"}
 	}
 	paramsType, ok := h.params[env.Method]
-	if !ok {
+	if !ok && methodNamePattern.MatchString(env.Method) {
 		return env, &Error{Code: CodeNoMethod, Message: fmt.Sprintf("unknown method %q; see docs/rpc.md for the methods of this daemon version", env.Method)}
+	}
+	if !ok {
+		return env, &Error{Code: CodeNoMethod, Message: fmt.Sprintf("unknown method: the %d-byte method name is not of the form Service.Method; see docs/rpc.md for the methods of this daemon version", len(env.Method))}
 	}
 	if p := bytes.TrimSpace(env.Params); len(p) == 0 || p[0] != '{' {
 		return env, &Error{Code: CodeInvalidParams, Message: fmt.Sprintf("params of %s must be a JSON object", env.Method)}
@@ -259,10 +264,8 @@ func writeRPCError(w http.ResponseWriter, status int, id json.RawMessage, e *Err
 // logCall writes the one log line of an RPC call. Arguments and results are not logged: they may
 // contain client data, and results of key operations contain secrets.
 func (h *Handler) logCall(c *call, d time.Duration) {
-	fields := []zap.Field{
-		zap.String("method", c.method),
-		zap.Duration("duration", d),
-	}
+	fields := h.methodFields(c.method)
+	fields = append(fields, zap.Duration("duration", d))
 	if c.serviceID != 0 {
 		fields = append(fields, zap.Int64("service_id", c.serviceID))
 	}
@@ -277,4 +280,31 @@ func (h *Handler) logCall(c *call, d time.Duration) {
 		fields = append(fields, zap.NamedError("cause", be.Err))
 	}
 	h.log.Warn("rpc call failed", fields...)
+}
+
+// methodNamePattern matches the Service.Method shape of the daemon's method names. Unknown names
+// of that shape are logged and quoted in errors. Other names are not, because an authenticated
+// caller can send any bytes there, including line breaks and terminal escapes.
+var methodNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,31}\.[A-Za-z][A-Za-z0-9]{0,31}$`)
+
+// unprintableMethod replaces a method name in the log that is neither known nor of the
+// Service.Method shape.
+const unprintableMethod = "(invalid method name)"
+
+// methodFields returns the log fields that name the method of a call: the name itself when it is
+// known or has the Service.Method shape, otherwise unprintableMethod and the name's length in bytes.
+func (h *Handler) methodFields(method string) []zap.Field {
+	if _, known := h.params[method]; known || method == "" || methodNamePattern.MatchString(method) {
+		return []zap.Field{zap.String("method", method)}
+	}
+	return []zap.Field{zap.String("method", unprintableMethod), zap.Int("method_bytes", len(method))}
+}
+
+// remoteName returns the caller's address for the log. A request over a unix socket has no
+// caller address, and net/http sets RemoteAddr to "@" for it, so it is named "unix".
+func remoteName(r *http.Request) string {
+	if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && local.Network() == "unix" {
+		return "unix"
+	}
+	return r.RemoteAddr
 }

@@ -74,6 +74,10 @@ LIMIT 1`
 SET note = ?, sticky = ?, modified = NOW()
 WHERE id = ?`
 
+	moveKeyNotes = `UPDATE tblnotes
+SET userid = ?
+WHERE userid = ? AND CAST(LEFT(note, ?) AS BINARY) = CAST(? AS BINARY)`
+
 	// tblnotes columns have no defaults, so every one is supplied.
 	insertKeyNote = `INSERT INTO tblnotes (userid, adminid, created, modified, note, sticky)
 VALUES (?, 0, NOW(), NOW(), ?, ?)`
@@ -153,6 +157,32 @@ func (s *Store) findKeyNote(ctx context.Context, tx *sqlx.Tx, n KeyNote, marker 
 		return 0, err
 	}
 	return id, nil
+}
+
+// MoveKeyNotes moves the service's access-key notes of client from to
+// client to inside tx and returns how many notes moved. Only notes that
+// start with the service's marker move, so an admin's notes stay with
+// their client, and a repeated call moves nothing. The notes keep their ids
+// and text, so the id recorded for the next WriteKeyNote stays valid.
+func (s *Store) MoveKeyNotes(ctx context.Context, tx *sqlx.Tx, serviceID, from, to int64) (int64, error) {
+	action := fmt.Sprintf("move access-key notes of service %d from client %d to client %d", serviceID, from, to)
+	switch {
+	case serviceID <= 0:
+		return 0, fmt.Errorf("%s: invalid service id", action)
+	case from <= 0 || to <= 0:
+		return 0, fmt.Errorf("%s: invalid client id", action)
+	}
+
+	marker := KeyNoteMarker(serviceID)
+	result, err := tx.ExecContext(ctx, moveKeyNotes, to, from, len(marker), marker)
+	if err != nil {
+		return 0, wrapDBError(action, err)
+	}
+	moved, err := result.RowsAffected()
+	if err != nil {
+		return 0, wrapDBError(action, err)
+	}
+	return moved, nil
 }
 
 // KeyNote reads the service's access-key note of the client through q. A

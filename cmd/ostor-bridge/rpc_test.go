@@ -31,7 +31,7 @@ func TestRPCRejectsBadRequests(t *testing.T) {
 		wantText   string
 	}{
 		{"unsigned", "", valid + `1"}`, http.StatusUnauthorized, bridge.CodeUnauthorized, "request is not signed"},
-		{"wrong secret", "0123456789abcdef0123456789abcdef", valid + `2"}`, http.StatusUnauthorized, bridge.CodeUnauthorized, "signature does not match; check that OSTOR_BRIDGE_RPC_SECRET in WHMCS (configuration.php, the addon settings or the server record's password) equals the daemon's OSTOR_BRIDGE_RPC_SECRET"},
+		{"wrong secret", "0123456789abcdef0123456789abcdef", valid + `2"}`, http.StatusUnauthorized, bridge.CodeUnauthorized, `signature does not match: the RPC secret in WHMCS (OSTOR_BRIDGE_RPC_SECRET in configuration.php, the addon's "RPC secret" or the server record's password) must equal the daemon's OSTOR_BRIDGE_RPC_SECRET or rpc.secret`},
 		{"missing id", s.Secret, `{"jsonrpc":"2.0","method":"Service.Create","params":{"service_id":` + sid + `}}`, http.StatusBadRequest, bridge.CodeInvalidRequest, "request id is missing or null"},
 		{"null id", s.Secret, valid[:len(valid)-1] + `null}`, http.StatusBadRequest, bridge.CodeInvalidRequest, "request id is missing or null"},
 		{"malformed JSON", s.Secret, `{"jsonrpc":"2.0","method":"Service.Create","params":{"service_id":` + sid, http.StatusBadRequest, bridge.CodeParse, "not valid JSON"},

@@ -42,7 +42,7 @@ final class AddonTest extends TestCase
     {
         $html = Addon::summary(['userid' => 3], ['daemon_address' => '', 'rpc_secret' => 'x']);
         $this->assertStringContainsString('class="alert alert-danger"', $html);
-        $this->assertStringContainsString('no daemon address', $html);
+        $this->assertStringContainsString('no &quot;Daemon address&quot;', $html);
 
         $html = Addon::summary(['userid' => 3], self::UNREACHABLE);
         $this->assertStringContainsString('Could not reach the ostor-bridge daemon', $html);

@@ -103,7 +103,7 @@ final class ConfigurationTest extends TestCase
         define(Settings::HOST, ostorbridge_test_env('HOST'));
         define(Settings::PORT, ostorbridge_test_env('PORT'));
         define(Settings::SECRET, 'not-the-daemon-secret-at-all');
-        $source = "The address and secret come from the OSTOR_BRIDGE_RPC_* constants of WHMCS's configuration.php";
+        $source = "This WHMCS reads the RPC secret from OSTOR_BRIDGE_RPC_SECRET in WHMCS's configuration.php, which must equal the daemon's OSTOR_BRIDGE_RPC_SECRET (or rpc.secret).";
 
         $created = ostorbridge_CreateAccount(['serviceid' => 1]);
         $deleted = ostorbridge_hook_ServiceDelete(['serviceid' => 1]);
@@ -156,7 +156,8 @@ final class ConfigurationTest extends TestCase
 
         $this->assertFalse($result['success']);
         $this->assertStringContainsString("Could not reach the ostor-bridge daemon at http://127.0.0.1:$port/rpc", $result['error']);
-        $this->assertStringContainsString('The address and secret come from the OSTOR_BRIDGE_RPC_* constants of WHMCS\'s configuration.php or environment variables.', $result['error']);
+        $this->assertStringContainsString("This WHMCS reads the daemon address from the environment variable OSTOR_BRIDGE_RPC_HOST, which must match the daemon's rpc.listen.", $result['error']);
+        $this->assertStringNotContainsString('server record', $result['error'], 'the server record was not used');
     }
 
     public function testModuleFunctionsWithoutConfigurationNameWhatToSet(): void
@@ -165,7 +166,8 @@ final class ConfigurationTest extends TestCase
         $tested = ostorbridge_TestConnection([]);
 
         $this->assertStringContainsString(self::NOT_CONFIGURED, $created);
-        $this->assertStringContainsString('or enter the daemon address and RPC secret in the WHMCS server record', $created);
+        $this->assertStringContainsString('or fill in the "Daemon address" and "RPC secret" settings of the ostor-bridge S3 panel addon', $created);
+        $this->assertStringContainsString('or enter the daemon address and RPC secret as the hostname, port and password of the WHMCS server record', $created);
         $this->assertFalse($tested['success']);
         $this->assertStringContainsString(self::NOT_CONFIGURED, $tested['error']);
     }

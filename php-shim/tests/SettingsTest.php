@@ -125,6 +125,7 @@ final class SettingsTest extends TestCase
         $this->assertStringContainsString("define OSTOR_BRIDGE_RPC_HOST", $message);
         $this->assertStringContainsString('OSTOR_BRIDGE_RPC_SECRET', $message);
         $this->assertStringContainsString("WHMCS's configuration.php", $message);
+        $this->assertStringContainsString('"Daemon address" and "RPC secret" settings of the ostor-bridge S3 panel addon', $message);
         $this->assertStringNotContainsString('server record', $message, 'hooks and the addon have no server record');
     }
 
@@ -143,13 +144,14 @@ final class SettingsTest extends TestCase
         $message = $this->loadError(self::SERVER, self::ADDON);
 
         $this->assertStringContainsString('OSTOR_BRIDGE_RPC_SECRET is not set, but OSTOR_BRIDGE_RPC_HOST is "127.0.0.9"', $message);
+        $this->assertStringContainsString("the daemon's OSTOR_BRIDGE_RPC_SECRET (or rpc.secret)", $message);
     }
 
     public function testAddonSecretWithoutAddressIsRejected(): void
     {
         $message = $this->loadError(self::SERVER, ['daemon_address' => '', 'rpc_secret' => self::SECRET]);
 
-        $this->assertStringContainsString('addon has an RPC secret but no daemon address', $message);
+        $this->assertStringContainsString('addon has an "RPC secret" but no "Daemon address"', $message);
         $this->assertStringNotContainsString(self::SECRET, $message);
     }
 
@@ -158,6 +160,7 @@ final class SettingsTest extends TestCase
         $message = $this->loadError(['serverhostname' => '127.0.0.7', 'serverpassword' => ''], []);
 
         $this->assertStringContainsString('server record has no password', $message);
+        $this->assertStringContainsString("enter the daemon's OSTOR_BRIDGE_RPC_SECRET (or rpc.secret) as its password", $message);
     }
 
     /**

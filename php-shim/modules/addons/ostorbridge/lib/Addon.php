@@ -53,7 +53,7 @@ final class Addon
                     'FriendlyName' => 'RPC secret',
                     'Type' => 'password',
                     'Size' => '64',
-                    'Description' => 'The daemon\'s rpc.secret. Leave both fields empty when configuration.php defines the OSTOR_BRIDGE_RPC_* constants, which every part of the module then uses.',
+                    'Description' => 'The daemon\'s OSTOR_BRIDGE_RPC_SECRET (or rpc.secret). Leave both fields empty when configuration.php defines the OSTOR_BRIDGE_RPC_* constants, which every part of the module then uses.',
                 ],
             ],
         ];

@@ -39,6 +39,13 @@ final class RpcClient
 {
     const DEFAULT_PORT = 7380;
 
+    /** Settings of the WHMCS server record, as fromParams reads them. */
+    const SERVER_ADDRESS = 'the hostname and port of the WHMCS server record';
+    const SERVER_SECRET = 'the password of the WHMCS server record';
+
+    /** Daemon-side names of the secret, which the configured secret must equal. */
+    const DAEMON_SECRET = 'the daemon\'s OSTOR_BRIDGE_RPC_SECRET (or rpc.secret)';
+
     /** @var string */
     private $url;
     /** @var string */
@@ -49,13 +56,15 @@ final class RpcClient
     private $timeout;
     /** @var int seconds */
     private $connectTimeout;
-    /** @var string place where the address and secret were configured, for error messages, or '' */
-    private $origin = '';
+    /** @var string settings the address comes from, for error messages, or '' */
+    private $addressSetting = '';
+    /** @var string setting the secret comes from, for error messages, or '' */
+    private $secretSetting = '';
 
     public function __construct(string $url, string $secret, ?string $unixSocket = null, int $timeout = 90, int $connectTimeout = 5)
     {
         if ($secret === '') {
-            throw new RpcException('The RPC secret is empty: enter the daemon\'s RPC secret (OSTOR_BRIDGE_RPC_SECRET) as the password of the WHMCS server record.', 0, 'config');
+            throw new RpcException('The RPC secret is empty: set it to ' . self::DAEMON_SECRET . '.', 0, 'config');
         }
         $this->url = $url;
         $this->secret = $secret;
@@ -67,7 +76,8 @@ final class RpcClient
     /**
      * Builds a client from the server fields of WHMCS module parameters: the hostname (or IP
      * address) and port of the daemon, "secure" for HTTPS, and the RPC secret as the password.
-     * A hostname of the form "unix:/path/to.sock" selects a unix socket.
+     * A hostname of the form "unix:/path/to.sock" selects a unix socket. Errors name the server
+     * record's fields until describedAs() names another source.
      */
     public static function fromParams(array $params): self
     {
@@ -79,8 +89,11 @@ final class RpcClient
         if ($host === '') {
             throw new RpcException('The WHMCS server record has no hostname: enter the daemon address, e.g. 127.0.0.1 or unix:/run/ostor-bridge/rpc.sock.', 0, 'config');
         }
+        if ($secret === '') {
+            throw new RpcException('The WHMCS server record has no password: enter ' . self::DAEMON_SECRET . ' as its password.', 0, 'config');
+        }
         if (strpos($host, 'unix:') === 0) {
-            return new self('http://localhost/rpc', $secret, substr($host, 5));
+            return (new self('http://localhost/rpc', $secret, substr($host, 5)))->describedAs(self::SERVER_ADDRESS, self::SERVER_SECRET);
         }
         $port = (int) ($params['serverport'] ?? 0);
         if (substr_count($host, ':') === 1) {
@@ -100,16 +113,18 @@ final class RpcClient
             $port = self::DEFAULT_PORT;
         }
         $scheme = !empty($params['serversecure']) ? 'https' : 'http';
-        return new self($scheme . '://' . $host . ':' . $port . '/rpc', $secret);
+        return (new self($scheme . '://' . $host . ':' . $port . '/rpc', $secret))->describedAs(self::SERVER_ADDRESS, self::SERVER_SECRET);
     }
 
     /**
-     * Sets where the address and secret were configured, e.g. "the WHMCS server record". Errors
-     * that a wrong address or secret causes end with it, so the admin sees where to fix them.
+     * Sets the names of the settings the address and the secret come from, e.g. "the password
+     * of the WHMCS server record". Errors that a wrong address or secret causes name them, so
+     * the admin can find where to fix them.
      */
-    public function describedAs(string $origin): self
+    public function describedAs(string $addressSetting, string $secretSetting): self
     {
-        $this->origin = $origin;
+        $this->addressSetting = $addressSetting;
+        $this->secretSetting = $secretSetting;
         return $this;
     }
 
@@ -147,8 +162,8 @@ final class RpcClient
 
         if (stripos($contentType, 'application/json') !== 0) {
             throw new RpcException(sprintf(
-                'The ostor-bridge daemon at %s responded with HTTP %d and content type "%s" instead of JSON; check that the configured address points at the daemon, not another web server.%s',
-                $this->address(), $status, $contentType, $this->originNote()
+                'The ostor-bridge daemon at %s responded with HTTP %d and content type "%s" instead of JSON; check that the address points at the daemon, not another web server.%s',
+                $this->address(), $status, $contentType, $this->addressNote()
             ), 0, 'transport');
         }
         $reply = json_decode($raw, true);
@@ -161,7 +176,7 @@ final class RpcClient
             $kind = (string) ($data['kind'] ?? 'unknown');
             $message = (string) ($error['message'] ?? 'unknown error');
             if ($kind === 'unauthorized') {
-                $message .= $this->originNote();
+                $message = self::sentence($message) . $this->secretNote();
             }
             throw new RpcException($message, (int) ($error['code'] ?? 0), $kind, !empty($data['retryable']));
         }
@@ -177,9 +192,27 @@ final class RpcClient
         return $reply['result'];
     }
 
-    private function originNote(): string
+    private function addressNote(): string
     {
-        return $this->origin === '' ? '' : ' The address and secret come from ' . $this->origin . '.';
+        if ($this->addressSetting === '') {
+            return '';
+        }
+        return ' This WHMCS reads the daemon address from ' . $this->addressSetting . ', which must match the daemon\'s rpc.listen.';
+    }
+
+    private function secretNote(): string
+    {
+        if ($this->secretSetting === '') {
+            return '';
+        }
+        return ' This WHMCS reads the RPC secret from ' . $this->secretSetting . ', which must equal ' . self::DAEMON_SECRET . '.';
+    }
+
+    /** Ends $text with a period, so that a note can follow it. */
+    private static function sentence(string $text): string
+    {
+        $text = rtrim($text);
+        return preg_match('/[.!?]$/', $text) ? $text : $text . '.';
     }
 
     /** @return array{0:int,1:string,2:string} HTTP status, content type, body */
@@ -206,11 +239,11 @@ final class RpcClient
             $errno = curl_errno($ch);
             curl_close($ch);
             $kind = $errno === CURLE_OPERATION_TIMEOUTED ? 'timeout' : 'transport';
-            $hint = 'Check that it runs (systemctl status ostor-bridge) and that the configured address and port match rpc.listen.';
+            $hint = 'Check that it runs (systemctl status ostor-bridge).';
             if (strpos($this->url, 'https:') === 0 && $errno === CURLE_SSL_CONNECT_ERROR) {
                 $hint = 'The daemon serves plain HTTP on loopback or a unix socket: untick "Secure" in the server record, or put a TLS proxy in front of it.';
             }
-            throw new RpcException(sprintf('Could not reach the ostor-bridge daemon at %s: %s. %s%s', $this->address(), $message, $hint, $this->originNote()), 0, $kind, true);
+            throw new RpcException(sprintf('Could not reach the ostor-bridge daemon at %s: %s. %s%s', $this->address(), $message, $hint, $this->addressNote()), 0, $kind, true);
         }
         $status = (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
         $contentType = (string) curl_getinfo($ch, CURLINFO_CONTENT_TYPE);

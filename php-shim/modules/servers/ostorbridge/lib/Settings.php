@@ -44,7 +44,10 @@ final class Settings
     const ADDON_MODULE = 'ostorbridge';
 
     /** Instruction on where to set the daemon address and secret, for error messages. */
-    const HOW_TO_CONFIGURE = 'define OSTOR_BRIDGE_RPC_HOST (e.g. \'127.0.0.1\' or \'unix:/run/ostor-bridge/rpc.sock\'), OSTOR_BRIDGE_RPC_PORT (empty for 7380) and OSTOR_BRIDGE_RPC_SECRET (the daemon\'s rpc.secret) in WHMCS\'s configuration.php';
+    const HOW_TO_CONFIGURE = 'define OSTOR_BRIDGE_RPC_HOST (e.g. \'127.0.0.1\' or \'unix:/run/ostor-bridge/rpc.sock\'), OSTOR_BRIDGE_RPC_PORT (empty for 7380) and OSTOR_BRIDGE_RPC_SECRET (the daemon\'s OSTOR_BRIDGE_RPC_SECRET or rpc.secret) in WHMCS\'s configuration.php';
+
+    /** Names of the addon's settings as its configuration page shows them. */
+    const ADDON_SETTINGS = 'the "Daemon address" and "RPC secret" settings of the ostor-bridge S3 panel addon';
 
     /** @var string one of the SOURCE_* constants */
     private $source;
@@ -52,10 +55,18 @@ final class Settings
     /** @var array server fields in the shape RpcClient::fromParams reads */
     private $serverFields;
 
-    private function __construct(string $source, array $serverFields)
+    /** @var string setting names of the address, for messages */
+    private $addressSetting;
+
+    /** @var string setting name of the secret, for messages */
+    private $secretSetting;
+
+    private function __construct(string $source, array $serverFields, string $addressSetting, string $secretSetting)
     {
         $this->source = $source;
         $this->serverFields = $serverFields;
+        $this->addressSetting = $addressSetting;
+        $this->secretSetting = $secretSetting;
     }
 
     /**
@@ -90,7 +101,10 @@ final class Settings
             }
         }
 
-        $where = $serverParams !== null ? ', or enter the daemon address and RPC secret in the WHMCS server record' : '';
+        $where = ', or fill in ' . self::ADDON_SETTINGS;
+        if ($serverParams !== null) {
+            $where .= ', or enter the daemon address and RPC secret as the hostname, port and password of the WHMCS server record';
+        }
         throw new RpcException('The ostor-bridge daemon address is not configured: ' . self::HOW_TO_CONFIGURE . $where . '.', 0, 'config');
     }
 
@@ -107,9 +121,9 @@ final class Settings
             case self::SOURCE_CONFIGURATION:
                 return 'the OSTOR_BRIDGE_RPC_* constants of WHMCS\'s configuration.php or environment variables';
             case self::SOURCE_ADDON:
-                return 'the settings of the ostor-bridge S3 panel addon';
+                return self::ADDON_SETTINGS;
             default:
-                return 'the WHMCS server record';
+                return 'the hostname, port and password of the WHMCS server record';
         }
     }
 
@@ -131,17 +145,19 @@ final class Settings
     /** Builds the RPC client for the resolved daemon. Its errors name where it was configured. */
     public function client(): RpcClient
     {
-        return RpcClient::fromParams($this->serverFields)->describedAs($this->describeSource());
+        return RpcClient::fromParams($this->serverFields)->describedAs($this->addressSetting, $this->secretSetting);
     }
 
     private static function fromConfiguration(): ?self
     {
         $values = [];
+        $constants = [];
         $anyConstant = false;
         foreach ([self::HOST, self::PORT, self::SECRET] as $name) {
             if (defined($name)) {
                 $anyConstant = true;
                 $values[$name] = trim((string) constant($name));
+                $constants[] = $name;
                 continue;
             }
             $value = getenv($name);
@@ -155,15 +171,34 @@ final class Settings
             throw new RpcException(self::HOST . ' is not set, but other OSTOR_BRIDGE_RPC_* settings are: ' . self::HOW_TO_CONFIGURE . '.', 0, 'config');
         }
         if ($values[self::SECRET] === '') {
-            throw new RpcException(sprintf('%s is not set, but %s is "%s": define %s as the daemon\'s rpc.secret next to it in WHMCS\'s configuration.php.', self::SECRET, self::HOST, $values[self::HOST], self::SECRET), 0, 'config');
+            throw new RpcException(sprintf('%s is not set, but %s is "%s": define %s next to it in WHMCS\'s configuration.php as %s.', self::SECRET, self::HOST, $values[self::HOST], self::SECRET, RpcClient::DAEMON_SECRET), 0, 'config');
         }
         list($host, $port) = self::splitAddress($values[self::HOST], $values[self::PORT], self::HOST, self::PORT);
+        $addressNames = $values[self::PORT] !== '' ? [self::HOST, self::PORT] : [self::HOST];
         return new self(self::SOURCE_CONFIGURATION, [
             'serverhostname' => $host,
             'serverport' => $port,
             'serversecure' => false,
             'serverpassword' => $values[self::SECRET],
-        ]);
+        ], self::describeNames($addressNames, $constants), self::describeNames([self::SECRET], $constants));
+    }
+
+    /**
+     * Names the OSTOR_BRIDGE_RPC_* settings $names for messages, each as a constant of
+     * configuration.php when it is in $constants and as an environment variable otherwise.
+     */
+    private static function describeNames(array $names, array $constants): string
+    {
+        $defined = array_values(array_intersect($names, $constants));
+        $fromEnvironment = array_values(array_diff($names, $constants));
+        $parts = [];
+        if ($defined !== []) {
+            $parts[] = implode(' and ', $defined) . ' in WHMCS\'s configuration.php';
+        }
+        if ($fromEnvironment !== []) {
+            $parts[] = (count($fromEnvironment) > 1 ? 'the environment variables ' : 'the environment variable ') . implode(' and ', $fromEnvironment);
+        }
+        return implode(' and ', $parts);
     }
 
     private static function fromAddon(array $addonSettings): ?self
@@ -174,15 +209,15 @@ final class Settings
         }
         $address = trim((string) ($addonSettings['daemon_address'] ?? ''));
         if ($address === '') {
-            throw new RpcException('The ostor-bridge S3 panel addon has an RPC secret but no daemon address: enter it under System Settings > Addon Modules, or ' . self::HOW_TO_CONFIGURE . '.', 0, 'config');
+            throw new RpcException('The ostor-bridge S3 panel addon has an "RPC secret" but no "Daemon address": enter the host:port or unix socket of the daemon\'s rpc.listen there under System Settings > Addon Modules, or ' . self::HOW_TO_CONFIGURE . '.', 0, 'config');
         }
-        list($host, $port) = self::splitAddress($address, '', 'The addon\'s daemon address', '');
+        list($host, $port) = self::splitAddress($address, '', 'The addon\'s "Daemon address"', '');
         return new self(self::SOURCE_ADDON, [
             'serverhostname' => $host,
             'serverport' => $port,
             'serversecure' => false,
             'serverpassword' => $secret,
-        ]);
+        ], 'the "Daemon address" setting of the ostor-bridge S3 panel addon', 'the "RPC secret" setting of the ostor-bridge S3 panel addon');
     }
 
     /**
@@ -199,9 +234,9 @@ final class Settings
             return null;
         }
         if ((string) $fields['serverpassword'] === '') {
-            throw new RpcException('The WHMCS server record has no password: enter the daemon\'s rpc.secret as its password, or ' . self::HOW_TO_CONFIGURE . '.', 0, 'config');
+            throw new RpcException('The WHMCS server record has no password: enter ' . RpcClient::DAEMON_SECRET . ' as its password, or ' . self::HOW_TO_CONFIGURE . '.', 0, 'config');
         }
-        return new self(self::SOURCE_SERVER, $fields);
+        return new self(self::SOURCE_SERVER, $fields, RpcClient::SERVER_ADDRESS, RpcClient::SERVER_SECRET);
     }
 
     /**
