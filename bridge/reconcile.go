@@ -303,7 +303,7 @@ func (r *serviceReconciler) checkState(ctx context.Context, ident whmcs.Identity
 	f := r.add(Finding{Kind: FindingStateMismatch, UserID: user.ID,
 		Message: fmt.Sprintf("service is %s in WHMCS but S3 user %s is %s", r.svc.Status, user.ID, user.State)})
 	if want == ostor.StateEnabled && r.p.disabledByTerminate(ctx, r.svc.ID) {
-		f.Action = "nothing: Terminate disabled the user because it still owns buckets; delete the buckets or set the product to purge, then run Terminate again"
+		f.Action = "nothing: Terminate disabled the user because it still owns buckets. Delete the buckets or set the product to purge, then " + repeatTerminate + "."
 		return
 	}
 	verb := map[string]string{ostor.StateEnabled: "enable", ostor.StateDisabled: "disable"}[want]
