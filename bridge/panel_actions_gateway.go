@@ -122,8 +122,8 @@ func prepareUsageObject(ctx context.Context, p *Panel, t *actionTarget) error {
 	return nil
 }
 
-// confirmDeleteUsageObject asks for the deletion of a statistics object
-// and says whether its traffic is billed.
+// confirmDeleteUsageObject returns the confirmation of a statistics object
+// deletion, which states whether the object's traffic is billed.
 func confirmDeleteUsageObject(t *actionTarget) (string, string) {
 	const title = "delete statistics object"
 	switch t.usageCounted {

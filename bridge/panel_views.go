@@ -192,8 +192,8 @@ func (p *Panel) viewUsage(gctx context.Context, base pageBase, after string) (st
 }
 
 // countedUsageObjects marks each name with whether the usage collector has
-// stored its counters, which tells an admin whether deleting the object
-// loses billing.
+// stored its counters, because deleting an uncounted object loses billing.
+// The returned message is set when the database could not be read.
 func (p *Panel) countedUsageObjects(ctx context.Context, names []string) ([]usageListRow, string) {
 	rows := make([]usageListRow, len(names))
 	processed, err := p.opts.Store.ProcessedUsageObjects(ctx, names)

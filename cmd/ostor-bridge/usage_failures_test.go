@@ -124,3 +124,17 @@ func TestUsageShowUnassigned(t *testing.T) {
 		t.Errorf("output %q lacks %q", out, want)
 	}
 }
+
+func TestUsageConfigMaxConsecutiveFailures(t *testing.T) {
+	if got := defaultUsageConfig().MaxConsecutiveFailures; got != 10 {
+		t.Errorf("default usage.max_consecutive_failures = %d, want 10", got)
+	}
+	for _, n := range []int{0, -1} {
+		c := defaultUsageConfig()
+		c.MaxConsecutiveFailures = n
+		want := "usage.max_consecutive_failures is " + strconv.Itoa(n) + "; use 1 or more"
+		if problems := strings.Join(c.problems(), "\n"); !strings.Contains(problems, want) {
+			t.Errorf("problems of %d = %q, want %q", n, problems, want)
+		}
+	}
+}
