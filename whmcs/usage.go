@@ -88,8 +88,8 @@ type UsageFilter struct {
 	// Unassigned selects only the rows stored under service 0: S3 users
 	// that no managed service owns. ServiceID must then be 0.
 	Unassigned bool
-	Days      int       // number of UTC days up to and including Today's; at least 1
-	Today     time.Time // the last day; its UTC date is used
+	Days       int       // number of UTC days up to and including Today's; at least 1
+	Today      time.Time // the last day; its UTC date is used
 }
 
 // BillingService is a managed service whose usage goes into tblhosting.
