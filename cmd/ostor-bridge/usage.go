@@ -238,7 +238,7 @@ func printCollectSummary(w io.Writer, s bridge.CollectSummary) {
 	fmt.Fprintf(tw, "objects listed\t%d\n", s.Listed)
 	fmt.Fprintf(tw, "objects stored\t%d\n", s.Processed)
 	fmt.Fprintf(tw, "objects skipped (stored before)\t%d\n", s.Skipped)
-	fmt.Fprintf(tw, "  of them vanished (another collector took them)\t%d\n", s.Vanished)
+	fmt.Fprintf(tw, "objects vanished (in skipped)\t%d\n", s.Vanished)
 	fmt.Fprintf(tw, "objects failed\t%d\n", s.Failed)
 	fmt.Fprintf(tw, "objects left for the next run\t%d\n", s.Left)
 	fmt.Fprintf(tw, "objects deleted from the gateway\t%d\n", s.Deleted)
