@@ -41,6 +41,9 @@ type actionTarget struct {
 	service  whmcs.Service
 	identity *whmcs.Identity
 	params   map[string]string // validated and normalised parameters, recorded in the audit
+	// usageCounted is whether the usage collector stored the statistics
+	// object of delete_usage_object: "yes", "no" or "unknown".
+	usageCounted string
 }
 
 // panelAction describes one action of the panel.
@@ -92,9 +95,7 @@ var panelActions = map[string]panelAction{
 		}},
 	"delete_usage_object": {params: []string{"object"},
 		prepare: prepareUsageObject, run: runDeleteUsageObject,
-		confirm: func(t *actionTarget) (string, string) {
-			return "delete statistics object", "Delete this statistics object from the gateway? Usage that the bridge has not counted yet is lost from billing."
-		}},
+		confirm: confirmDeleteUsageObject},
 }
 
 // Act validates and runs one admin action, and records it in the audit table. Invalid input is

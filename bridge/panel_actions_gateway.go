@@ -111,13 +111,29 @@ func (p *Panel) checkBucketOwner(ctx context.Context, t *actionTarget) error {
 	return invalidInput("bucket", "bucket %q is not owned by S3 user %s of service %d; pick one of the service's buckets", name, t.identity.Email, t.service.ID)
 }
 
-func prepareUsageObject(_ context.Context, _ *Panel, t *actionTarget) error {
+func prepareUsageObject(ctx context.Context, p *Panel, t *actionTarget) error {
 	name := t.req.Params["object"]
 	if err := validateUsageObjectName(name); err != nil {
 		return err
 	}
 	t.params["object"] = name
+	rows, _ := p.countedUsageObjects(ctx, []string{name})
+	t.usageCounted = rows[0].Counted
 	return nil
+}
+
+// confirmDeleteUsageObject returns the confirmation of a statistics object
+// deletion, which states whether the object's traffic is billed.
+func confirmDeleteUsageObject(t *actionTarget) (string, string) {
+	const title = "delete statistics object"
+	switch t.usageCounted {
+	case "yes":
+		return title, "Delete this statistics object from the gateway? The bridge has already counted its usage, so deleting it is safe and loses no billing."
+	case "no":
+		return title, "Delete this statistics object from the gateway? The bridge has not counted it yet, so its traffic will never be billed."
+	default:
+		return title, "Delete this statistics object from the gateway? Whether the bridge has counted it could not be read; if it has not, its traffic will never be billed."
+	}
 }
 
 func runDeleteUsageObject(ctx context.Context, p *Panel, t *actionTarget) (string, error) {

@@ -79,10 +79,21 @@ type userData struct {
 type usageListData struct {
 	pageBase
 	Notice    *PanelNotice
-	Names     []string
+	Objects   []usageListRow
 	Truncated bool
 	Last      string
 	Err       string
+	// CountedErr is set when the processed-object table could not be read,
+	// so every object's Counted is "unknown".
+	CountedErr string
+}
+
+// usageListRow is one statistics object of the list. Counted is "yes" when
+// the usage collector stored the object's counters, "no" when it has not,
+// and "unknown" when that could not be read.
+type usageListRow struct {
+	Name    string
+	Counted string
 }
 
 type usageObjectData struct {

@@ -183,12 +183,37 @@ func (p *Panel) viewUsage(gctx context.Context, base pageBase, after string) (st
 		data.Err = p.readError(gctx, err, "list the statistics objects")
 		return render("usage", data)
 	}
-	data.Names = page.Names
 	data.Truncated = page.Truncated
 	if n := len(page.Names); n > 0 {
 		data.Last = page.Names[n-1]
 	}
+	data.Objects, data.CountedErr = p.countedUsageObjects(gctx, page.Names)
 	return render("usage", data)
+}
+
+// countedUsageObjects marks each name with whether the usage collector has
+// stored its counters, because deleting an uncounted object loses billing.
+// The returned message is set when the database could not be read.
+func (p *Panel) countedUsageObjects(ctx context.Context, names []string) ([]usageListRow, string) {
+	rows := make([]usageListRow, len(names))
+	processed, err := p.opts.Store.ProcessedUsageObjects(ctx, names)
+	if err != nil {
+		p.log.Warn("reading which statistics objects were counted failed", zap.Int("objects", len(names)), zap.Error(err))
+	}
+	for i, name := range names {
+		rows[i] = usageListRow{Name: name, Counted: "no"}
+		_, counted := processed[name]
+		switch {
+		case err != nil:
+			rows[i].Counted = "unknown"
+		case counted:
+			rows[i].Counted = "yes"
+		}
+	}
+	if err != nil {
+		return rows, "Whether the objects were counted could not be read from the database; see the daemon log."
+	}
+	return rows, ""
 }
 
 func (p *Panel) viewUsageObject(gctx context.Context, base pageBase, name string) (string, error) {

@@ -30,6 +30,12 @@ const (
 	BandwidthTotal      = "total"      // bytes downloaded plus bytes uploaded
 )
 
+// DefaultMaxConsecutiveFailures is the number of statistics objects in a
+// row that may fail to be read or stored before a run stops. A broken
+// gateway or database fails every object, and retrying each one would
+// only log the same error once per object.
+const DefaultMaxConsecutiveFailures = 10
+
 // DefaultUsagePageSize is the number of names per usage list request on
 // gateways with paging. A third-party client saw broken JSON above about
 // 700 names per reply, so the default stays well below that.
@@ -50,6 +56,12 @@ type UsageOptions struct {
 	// PageSize is the number of names per list request when the gateway
 	// pages; 0 means DefaultUsagePageSize.
 	PageSize int
+
+	// MaxConsecutiveFailures stops a run after this many objects in a row
+	// failed to be read or stored; 0 means DefaultMaxConsecutiveFailures.
+	// Any object that does not fail resets the count, so a corrupt object
+	// among good ones does not stop the run.
+	MaxConsecutiveFailures int
 
 	// Bandwidth selects what tblhosting.bwusage counts: BandwidthDownloaded
 	// (the default) or BandwidthTotal.
@@ -85,6 +97,9 @@ func NewUsage(opts UsageOptions) (*Usage, error) {
 	if opts.PageSize <= 0 {
 		opts.PageSize = DefaultUsagePageSize
 	}
+	if opts.MaxConsecutiveFailures <= 0 {
+		opts.MaxConsecutiveFailures = DefaultMaxConsecutiveFailures
+	}
 	switch opts.Bandwidth {
 	case "":
 		opts.Bandwidth = BandwidthDownloaded
@@ -104,12 +119,20 @@ func NewUsage(opts UsageOptions) (*Usage, error) {
 
 // CollectSummary counts what one collection run did.
 type CollectSummary struct {
-	Listed    int   `json:"listed"`    // object names the gateway listed
-	Processed int   `json:"processed"` // objects whose counters this run stored
-	Skipped   int   `json:"skipped"`   // objects stored before, by this or another daemon
-	Deleted   int   `json:"deleted"`   // objects this run deleted from the gateway
-	Failed    int   `json:"failed"`    // objects left for the next run because of an error
-	Items     int64 `json:"items"`     // counter records read from processed objects
+	Listed    int `json:"listed"`    // object names the gateway listed
+	Processed int `json:"processed"` // objects whose counters this run stored
+	Skipped   int `json:"skipped"`   // objects stored before, by this or another daemon
+	// Vanished counts the skipped objects that were listed but gone when
+	// read, because another collector stored and deleted them meanwhile.
+	// They are included in Skipped.
+	Vanished int `json:"vanished"`
+	Deleted  int `json:"deleted"` // objects this run deleted from the gateway
+	Failed   int `json:"failed"`  // objects left for the next run because of an error
+	// Left counts the listed objects that remain on the gateway unstored:
+	// the failed ones and, when a run stopped early, those it did not
+	// reach. Objects in pages that were never listed are not included.
+	Left  int   `json:"left"`
+	Items int64 `json:"items"` // counter records read from processed objects
 
 	Totals whmcs.UsageCounters `json:"totals"` // counters of processed objects
 	// Unassigned are the counters of S3 users the bridge does not manage,
@@ -131,7 +154,8 @@ func (u *Usage) lock(ctx context.Context) (func(), error) {
 // counters exactly once. An object that fails is logged, counted in
 // Failed and left on the gateway for the next run. Collect returns an
 // error when it cannot continue: a list request or a database read
-// fails, or ctx ends.
+// fails, ctx ends, or MaxConsecutiveFailures objects in a row fail, which
+// returns a *CollectStoppedError.
 func (u *Usage) Collect(ctx context.Context) (CollectSummary, error) {
 	unlock, err := u.lock(ctx)
 	if err != nil {
@@ -165,13 +189,62 @@ func (u *Usage) logUnassigned(summary CollectSummary) {
 		zap.Int("users", len(summary.Unassigned)), zap.Strings("user_ids", users))
 }
 
-func (u *Usage) collect(ctx context.Context) (CollectSummary, error) {
-	summary := CollectSummary{Unassigned: map[string]whmcs.UsageCounters{}}
-	defer func() { u.logUnassigned(summary) }()
+// CollectStoppedError reports a collection run that stopped because too
+// many statistics objects in a row failed. Err is the last failure.
+type CollectStoppedError struct {
+	Failures int  // consecutive failed objects
+	Left     int  // listed objects left on the gateway, as CollectSummary.Left
+	More     bool // the gateway has objects beyond the listed pages
+	Err      error
+}
 
-	assignments, err := u.opts.Store.UsageAssignments(ctx)
+func (e *CollectStoppedError) Error() string {
+	more := ""
+	if e.More {
+		more = ", as do the objects not listed yet"
+	}
+	return fmt.Sprintf("usage collection stopped after %d objects in a row failed; %d listed objects stay on the gateway for the next run%s; fix the cause and run again; last error: %v",
+		e.Failures, e.Left, more, e.Err)
+}
+
+func (e *CollectStoppedError) Unwrap() error { return e.Err }
+
+// collectRun is the state of one collection run.
+type collectRun struct {
+	summary     CollectSummary
+	assignments map[string]int64
+	consecutive int   // objects failed in a row
+	lastErr     error // the latest failure
+	vanished    []string
+}
+
+// maxLoggedVanished bounds the object names in the log line about
+// vanished objects.
+const maxLoggedVanished = 10
+
+// logVanished reports in one line the objects that another collector took
+// while this run was reading them.
+func (u *Usage) logVanished(run *collectRun) {
+	if run.summary.Vanished == 0 {
+		return
+	}
+	u.log.Warn("usage objects vanished before they were read; another collector probably stored and deleted them",
+		zap.Int("objects", run.summary.Vanished), zap.Strings("first_objects", run.vanished))
+}
+
+func (u *Usage) collect(ctx context.Context) (CollectSummary, error) {
+	run := &collectRun{summary: CollectSummary{Unassigned: map[string]whmcs.UsageCounters{}}}
+	summary, err := u.collectPages(ctx, run)
+	u.logVanished(run)
+	u.logUnassigned(summary)
+	return summary, err
+}
+
+func (u *Usage) collectPages(ctx context.Context, run *collectRun) (CollectSummary, error) {
+	var err error
+	run.assignments, err = u.opts.Store.UsageAssignments(ctx)
 	if err != nil {
-		return summary, err
+		return run.summary, err
 	}
 
 	paging := u.opts.Gateway.Profile().UsagePaging
@@ -184,17 +257,21 @@ func (u *Usage) collect(ctx context.Context) (CollectSummary, error) {
 		u.log.Debug("listing usage objects", zap.String("after", after), zap.Int("limit", limit))
 		page, err := u.opts.Gateway.ListUsage(ctx, after, limit)
 		if err != nil {
-			return summary, fmt.Errorf("list usage objects after %q: %w", after, err)
+			return run.summary, fmt.Errorf("list usage objects after %q: %w", after, err)
 		}
-		summary.Listed += len(page.Names)
+		run.summary.Listed += len(page.Names)
 
-		deletedBefore := summary.Deleted
-		if err := u.collectPage(ctx, page.Names, assignments, &summary); err != nil {
-			return summary, err
+		deletedBefore := run.summary.Deleted
+		if err := u.collectPage(ctx, page.Names, run); err != nil {
+			var stopped *CollectStoppedError
+			if errors.As(err, &stopped) {
+				stopped.More = page.Truncated
+			}
+			return run.summary, err
 		}
 
 		if !page.Truncated || len(page.Names) == 0 {
-			return summary, nil
+			return run.summary, nil
 		}
 		if paging {
 			after = page.Names[len(page.Names)-1]
@@ -202,35 +279,51 @@ func (u *Usage) collect(ctx context.Context) (CollectSummary, error) {
 		}
 		// Without paging the gateway lists the same first names again,
 		// so a new list request helps only when this page deleted some.
-		if summary.Deleted == deletedBefore {
+		if run.summary.Deleted == deletedBefore {
 			u.log.Warn("usage listing is truncated and the gateway cannot page; objects beyond the first page are collected only once processed objects are deleted (usage.delete_processed)",
 				zap.Int("listed", len(page.Names)))
-			return summary, nil
+			return run.summary, nil
 		}
 	}
 }
 
-func (u *Usage) collectPage(ctx context.Context, names []string, assignments map[string]int64, summary *CollectSummary) error {
+// collectPage processes the listed names. It returns a
+// *CollectStoppedError when MaxConsecutiveFailures objects in a row fail.
+func (u *Usage) collectPage(ctx context.Context, names []string, run *collectRun) error {
+	summary := &run.summary
 	processed, err := u.opts.Store.ProcessedUsageObjects(ctx, names)
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
+	for i, name := range names {
 		if err := ctx.Err(); err != nil {
+			summary.Left += len(names) - i
 			return err
 		}
 		deleted, done := processed[name]
 		switch {
 		case done:
 			summary.Skipped++
+			run.consecutive = 0
 			if u.opts.DeleteProcessed && !deleted {
 				u.deleteObject(ctx, name, summary)
 			}
 		default:
-			u.processObject(ctx, name, assignments, summary)
+			if err := u.processObject(ctx, name, run); err != nil {
+				summary.Failed++
+				summary.Left++
+				run.consecutive++
+				run.lastErr = err
+			} else {
+				run.consecutive = 0
+			}
 		}
 		if u.opts.Progress != nil {
 			u.opts.Progress(*summary)
+		}
+		if run.consecutive >= u.opts.MaxConsecutiveFailures {
+			summary.Left += len(names) - i - 1
+			return &CollectStoppedError{Failures: run.consecutive, Left: summary.Left, Err: run.lastErr}
 		}
 	}
 	return nil
@@ -267,28 +360,33 @@ func (t *objectTotals) aggregateItem(it ostor.UsageItem) error {
 const recordAttempts = 3
 
 // processObject reads, stores and, when configured, deletes one object.
+// It returns the error that left the object on the gateway.
 // The counters are committed before the delete is sent, so a crash in
 // between leaves a stored object on the gateway, which the next run skips
 // and deletes.
-func (u *Usage) processObject(ctx context.Context, name string, assignments map[string]int64, summary *CollectSummary) {
+func (u *Usage) processObject(ctx context.Context, name string, run *collectRun) error {
+	summary := &run.summary
 	log := u.log.With(zap.String("object", name))
 	log.Debug("reading usage object")
 	totals := objectTotals{users: map[string]*whmcs.UsageCounters{}}
 	obj, err := u.opts.Gateway.StreamUsage(ctx, name, totals.aggregateItem)
 	if errors.Is(err, ostor.ErrNotFound) {
-		log.Warn("usage object vanished before it was read; another collector may have processed and deleted it")
+		log.Debug("usage object vanished before it was read")
 		summary.Skipped++
-		return
+		summary.Vanished++
+		if len(run.vanished) < maxLoggedVanished {
+			run.vanished = append(run.vanished, name)
+		}
+		return nil
 	}
 	if err != nil {
 		log.Error("reading usage object failed; it stays on the gateway for the next run", zap.Error(err))
-		summary.Failed++
-		return
+		return fmt.Errorf("read usage object %s: %w", name, err)
 	}
 
 	entries := make([]whmcs.UsageEntry, 0, len(totals.users))
 	for userID, c := range totals.users {
-		entries = append(entries, whmcs.UsageEntry{ServiceID: assignments[userID], UserID: userID, UsageCounters: *c})
+		entries = append(entries, whmcs.UsageEntry{ServiceID: run.assignments[userID], UserID: userID, UsageCounters: *c})
 	}
 	record := whmcs.UsageObjectRecord{Name: name, Start: obj.Start, PeriodSeconds: obj.Period, Items: totals.items}
 
@@ -302,8 +400,7 @@ func (u *Usage) processObject(ctx context.Context, name string, assignments map[
 	}
 	if err != nil {
 		log.Error("storing usage object failed; it stays on the gateway for the next run", zap.Error(err))
-		summary.Failed++
-		return
+		return fmt.Errorf("store usage object %s: %w", name, err)
 	}
 	if !recorded {
 		log.Debug("usage object was stored by another collector")
@@ -318,6 +415,7 @@ func (u *Usage) processObject(ctx context.Context, name string, assignments map[
 	if u.opts.DeleteProcessed {
 		u.deleteObject(ctx, name, summary)
 	}
+	return nil
 }
 
 func (u *Usage) addToSummary(entries []whmcs.UsageEntry, summary *CollectSummary) {

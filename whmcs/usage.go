@@ -82,9 +82,14 @@ type UsageDay struct {
 
 // UsageFilter selects usage history rows.
 type UsageFilter struct {
-	ServiceID int64     // 0 selects every service, including unassigned users
-	Days      int       // number of UTC days up to and including Today's; at least 1
-	Today     time.Time // the last day; its UTC date is used
+	// ServiceID selects one service. 0 selects every service, including
+	// the unassigned rows, unless Unassigned is set.
+	ServiceID int64
+	// Unassigned selects only the rows stored under service 0: S3 users
+	// that no managed service owns. ServiceID must then be 0.
+	Unassigned bool
+	Days       int       // number of UTC days up to and including Today's; at least 1
+	Today      time.Time // the last day; its UTC date is used
 }
 
 // BillingService is a managed service whose usage goes into tblhosting.
@@ -193,7 +198,7 @@ WHERE id = ?`
 
 	selectUsageHistory = `SELECT ` + usageDayColumns + `
 FROM mod_ostorbridge_usage_daily
-WHERE day >= ? AND day <= ? AND (? = 0 OR service_id = ?)
+WHERE day >= ? AND day <= ? AND (? OR service_id = ?)
 ORDER BY day, service_id, s3_user_id`
 
 	// The sums are cast back to unsigned integers: SUM returns DECIMAL.
@@ -384,9 +389,13 @@ func (s *Store) UsageHistory(ctx context.Context, f UsageFilter) ([]UsageDay, er
 	if f.Days < 1 {
 		return nil, fmt.Errorf("read usage history: days is %d, must be at least 1", f.Days)
 	}
+	if f.Unassigned && f.ServiceID != 0 {
+		return nil, fmt.Errorf("read usage history: service %d and the unassigned rows exclude each other; select one", f.ServiceID)
+	}
 	from := f.Today.UTC().AddDate(0, 0, -(f.Days - 1))
+	everyService := f.ServiceID == 0 && !f.Unassigned
 	days := []UsageDay{}
-	err := s.db.SelectContext(ctx, &days, selectUsageHistory, utcDay(from), utcDay(f.Today), f.ServiceID, f.ServiceID)
+	err := s.db.SelectContext(ctx, &days, selectUsageHistory, utcDay(from), utcDay(f.Today), everyService, f.ServiceID)
 	if err != nil {
 		return nil, wrapDBError("read usage history", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,6 +25,9 @@ type UsageConfig struct {
 	DeleteProcessed bool     `toml:"delete_processed"`
 	PageSize        int      `toml:"page_size"` // object names per list request
 	Bandwidth       string   `toml:"bandwidth"` // "downloaded" or "total"
+	// MaxConsecutiveFailures stops a run after this many statistics
+	// objects in a row failed to be read or stored.
+	MaxConsecutiveFailures int `toml:"max_consecutive_failures"`
 }
 
 // maxUsagePageSize keeps list replies below the size at which a
@@ -35,6 +39,8 @@ func defaultUsageConfig() UsageConfig {
 		DeleteProcessed: true,
 		PageSize:        bridge.DefaultUsagePageSize,
 		Bandwidth:       bridge.BandwidthDownloaded,
+
+		MaxConsecutiveFailures: bridge.DefaultMaxConsecutiveFailures,
 	}
 }
 
@@ -45,6 +51,9 @@ func (c UsageConfig) problems() []string {
 	}
 	if c.PageSize < 1 || c.PageSize > maxUsagePageSize {
 		problems = append(problems, fmt.Sprintf("usage.page_size is %d; use 1 to %d", c.PageSize, maxUsagePageSize))
+	}
+	if c.MaxConsecutiveFailures < 1 {
+		problems = append(problems, fmt.Sprintf("usage.max_consecutive_failures is %d; use 1 or more (default %d)", c.MaxConsecutiveFailures, bridge.DefaultMaxConsecutiveFailures))
 	}
 	if c.Bandwidth != bridge.BandwidthDownloaded && c.Bandwidth != bridge.BandwidthTotal {
 		problems = append(problems, fmt.Sprintf("usage.bandwidth is %q; use %q or %q", c.Bandwidth, bridge.BandwidthDownloaded, bridge.BandwidthTotal))
@@ -61,7 +70,9 @@ func newUsage(cfg UsageConfig, log *zap.Logger, store *whmcs.Store, gw bridge.Us
 		PageSize:        cfg.PageSize,
 		Bandwidth:       cfg.Bandwidth,
 		Progress:        progress,
-		Metrics:         metrics,
+
+		MaxConsecutiveFailures: cfg.MaxConsecutiveFailures,
+		Metrics:                metrics,
 	})
 }
 
@@ -92,7 +103,8 @@ const usageCommandHelp = `Usage: ostor-bridge usage <collect|update|show> [flags
 
   collect   read new usage-statistics objects from the gateway and store their counters
   update    collect, measure storage and write disk and bandwidth usage into WHMCS
-  show      print the stored daily usage: --service N, --days N, --format table|csv|json
+  show      print the stored daily usage: --service N (0, the default, for every service)
+            or --unassigned (only S3 users no service owns), --days N, --format table|csv|json
 `
 
 // cmdUsage runs the usage subcommands.
@@ -154,10 +166,31 @@ func cmdUsageRun(ctx context.Context, fs *flag.FlagSet, sub string, args []strin
 	}
 	progress.finish(collect)
 	if err != nil {
+		// A run stopped by failures has an accurate summary, because the
+		// objects stored before the stop stay stored.
+		var stopped *bridge.CollectStoppedError
+		if errors.As(err, &stopped) {
+			if printErr := printRunResult(stdout, *asJSON, collect, result); printErr != nil {
+				return printErr
+			}
+		}
 		return err
 	}
+	if err := printRunResult(stdout, *asJSON, collect, result); err != nil {
+		return err
+	}
+	if update, ok := result.(bridge.UpdateSummary); ok && update.CollectError != "" {
+		return fmt.Errorf("usage columns were written from the stored counters, but %s", update.CollectError)
+	}
+	if collect.Failed > 0 {
+		return fmt.Errorf("%d usage objects failed and stay on the gateway for the next run; the log names them", collect.Failed)
+	}
+	return nil
+}
 
-	if *asJSON {
+// printRunResult prints the summary of collect or update.
+func printRunResult(stdout io.Writer, asJSON bool, collect bridge.CollectSummary, result any) error {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(result)
@@ -165,9 +198,6 @@ func cmdUsageRun(ctx context.Context, fs *flag.FlagSet, sub string, args []strin
 	printCollectSummary(stdout, collect)
 	if update, ok := result.(bridge.UpdateSummary); ok {
 		printUpdateSummary(stdout, update)
-	}
-	if collect.Failed > 0 {
-		return fmt.Errorf("%d usage objects failed and stay on the gateway for the next run; the log names them", collect.Failed)
 	}
 	return nil
 }
@@ -208,7 +238,9 @@ func printCollectSummary(w io.Writer, s bridge.CollectSummary) {
 	fmt.Fprintf(tw, "objects listed\t%d\n", s.Listed)
 	fmt.Fprintf(tw, "objects stored\t%d\n", s.Processed)
 	fmt.Fprintf(tw, "objects skipped (stored before)\t%d\n", s.Skipped)
+	fmt.Fprintf(tw, "objects vanished (in skipped)\t%d\n", s.Vanished)
 	fmt.Fprintf(tw, "objects failed\t%d\n", s.Failed)
+	fmt.Fprintf(tw, "objects left for the next run\t%d\n", s.Left)
 	fmt.Fprintf(tw, "objects deleted from the gateway\t%d\n", s.Deleted)
 	fmt.Fprintf(tw, "counter records\t%d\n", s.Items)
 	fmt.Fprintf(tw, "bytes uploaded\t%d\n", s.Totals.Uploaded)
@@ -256,7 +288,8 @@ func displayUserID(id string) string {
 
 // cmdUsageShow prints the daily usage history.
 func cmdUsageShow(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, getenv func(string) string) error {
-	service := fs.Int64("service", 0, "WHMCS service id (tblhosting.id); 0 shows every service, and service 0 rows are S3 users no service owns")
+	service := fs.Int64("service", 0, "WHMCS service id (tblhosting.id) to show; 0 shows every service, the unassigned rows included")
+	unassigned := fs.Bool("unassigned", false, "show only the rows of S3 users that no managed service owns (stored as service 0)")
 	days := fs.Int("days", 30, "number of UTC days up to and including today")
 	format := fs.String("format", "table", "output format: table, csv or json")
 	cfg, err := loadConfigFlags(fs, args, getenv)
@@ -266,6 +299,9 @@ func cmdUsageShow(ctx context.Context, fs *flag.FlagSet, args []string, stdout i
 	switch {
 	case *service < 0:
 		fmt.Fprintf(fs.Output(), "--service %d is negative; give a tblhosting.id, or 0 for all services\n", *service)
+		return errUsage
+	case *unassigned && *service != 0:
+		fmt.Fprintf(fs.Output(), "--unassigned and --service %d exclude each other; give one of them\n", *service)
 		return errUsage
 	case *days < 1:
 		fmt.Fprintf(fs.Output(), "--days %d is invalid; give the number of days to show, 1 or more\n", *days)
@@ -281,7 +317,7 @@ func cmdUsageShow(ctx context.Context, fs *flag.FlagSet, args []string, stdout i
 	}
 	defer db.Close()
 	store := whmcs.NewStore(zap.NewNop(), db)
-	rows, err := store.UsageHistory(ctx, whmcs.UsageFilter{ServiceID: *service, Days: *days, Today: time.Now()})
+	rows, err := store.UsageHistory(ctx, whmcs.UsageFilter{ServiceID: *service, Unassigned: *unassigned, Days: *days, Today: time.Now()})
 	if err != nil {
 		return fmt.Errorf("%w (run ostor-bridge migrate if the usage tables are missing)", err)
 	}
