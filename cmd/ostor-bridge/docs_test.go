@@ -374,3 +374,97 @@ func TestReadmeCommandsExist(t *testing.T) {
 		}
 	}
 }
+
+var errorRowPattern = regexp.MustCompile("(?m)^\\| (-3\\d{4}) \\| `([a-z_]+)` \\|")
+
+func TestRPCDocListsEveryErrorCode(t *testing.T) {
+	documented := make(map[string]string)
+	for _, m := range errorRowPattern.FindAllStringSubmatch(readDoc(t, rpcDocPath), -1) {
+		documented[m[1]] = m[2]
+	}
+
+	// JSON-RPC 2.0 reserves -32768 to -32000; the daemon's codes are all in that range.
+	served := 0
+	for code := bridge.Code(-32768); code <= -32000; code++ {
+		kind := code.Kind()
+		if kind == "unknown" {
+			continue
+		}
+		served++
+		number := fmt.Sprint(int(code))
+		if documented[number] != kind {
+			t.Errorf("error code %s is %q in the daemon, but docs/rpc.md lists %q", number, kind, documented[number])
+		}
+	}
+	if served != len(documented) {
+		t.Errorf("the daemon has %d error codes, docs/rpc.md lists %d: %v", served, len(documented), documented)
+	}
+}
+
+// jsonMembers returns the JSON member names of a struct type, with embedded structs flattened.
+func jsonMembers(t reflect.Type) []string {
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		field := t.Field(i)
+		if field.Anonymous && field.Type.Kind() == reflect.Struct {
+			names = append(names, jsonMembers(field.Type)...)
+			continue
+		}
+		if name, _, _ := strings.Cut(field.Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// methodSections returns the text of each "### " section of docs/rpc.md by the methods its
+// heading names.
+func methodSections(t *testing.T) map[string]string {
+	sections := make(map[string]string)
+	doc := readDoc(t, rpcDocPath)
+	parts := strings.Split(doc, "\n### ")
+	for _, part := range parts[1:] {
+		heading, _, _ := strings.Cut(part, "\n")
+		for _, m := range documentedMethodPattern.FindAllStringSubmatch(heading, -1) {
+			sections[m[1]] += part
+		}
+	}
+	return sections
+}
+
+// TestRPCDocNamesEveryMember checks that each member of a method's params and result appears in
+// docs/rpc.md. A method's text includes the sections it refers to ("Params as for
+// `Service.Create`") and the sections that refer to it, and for the Admin methods the RPC
+// section of docs/admin-panel.md.
+func TestRPCDocNamesEveryMember(t *testing.T) {
+	sections := methodSections(t)
+	adminDoc := section(t, readDoc(t, "../../docs/admin-panel.md"), "RPC methods")
+
+	for name, receiver := range rpcServices {
+		rt := reflect.TypeOf(receiver)
+		for i := 0; i < rt.NumMethod(); i++ {
+			m := rt.Method(i)
+			if m.Type.NumIn() != 4 {
+				continue
+			}
+			method := name + "." + m.Name
+			text := sections[method]
+			for other, otherText := range sections {
+				if strings.Contains(text, "`"+other+"`") || strings.Contains(otherText, "`"+method+"`") {
+					text += otherText
+				}
+			}
+			if name == "Admin" {
+				text += adminDoc
+			}
+
+			params := jsonMembers(m.Type.In(2).Elem())
+			result := jsonMembers(m.Type.In(3).Elem())
+			for _, member := range append(params, result...) {
+				if !strings.Contains(text, `"`+member+`"`) && !strings.Contains(text, "`"+member+"`") {
+					t.Errorf("docs/rpc.md does not name the member %q of %s's params or result", member, method)
+				}
+			}
+		}
+	}
+}
