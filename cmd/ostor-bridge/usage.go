@@ -117,11 +117,14 @@ func cmdUsage(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Wr
 		return flag.ErrHelp
 	}
 	sub, rest := args[0], args[1:]
+	// A flag set of the subcommand's own, so that -h and flag errors name it.
+	subFlags := flag.NewFlagSet(fs.Name()+" "+sub, flag.ContinueOnError)
+	subFlags.SetOutput(fs.Output())
 	switch sub {
 	case "collect", "update":
-		return cmdUsageRun(ctx, fs, sub, rest, stdout, getenv)
+		return cmdUsageRun(ctx, subFlags, sub, rest, stdout, getenv)
 	case "show":
-		return cmdUsageShow(ctx, fs, rest, stdout, getenv)
+		return cmdUsageShow(ctx, subFlags, rest, stdout, getenv)
 	default:
 		fmt.Fprintf(fs.Output(), "unknown usage subcommand %q\n\n%s", sub, usageCommandHelp)
 		return errUsage

@@ -69,3 +69,17 @@ func TestUsageShowRejectsBadDays(t *testing.T) {
 		}
 	}
 }
+
+func TestUsageSubcommandHelpNamesSubcommand(t *testing.T) {
+	for _, sub := range []string{"collect", "update", "show"} {
+		out, err := exec.Command(daemonBinary, "usage", sub, "-h").CombinedOutput()
+		if err != nil {
+			t.Errorf("usage %s -h: %v\n%s", sub, err, out)
+			continue
+		}
+		want := "Usage of ostor-bridge usage " + sub + ":"
+		if !strings.Contains(string(out), want) {
+			t.Errorf("usage %s -h printed\n%s\nwant a line %q", sub, out, want)
+		}
+	}
+}
