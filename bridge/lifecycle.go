@@ -96,9 +96,7 @@ func (p *Provisioner) setUserState(ctx context.Context, serviceID, adminID int64
 		return p.dbError(err, "journal the %s operation of service %d", kind, svc.ID)
 	}
 	if err := p.writeUserState(ctx, ident.UserID, want); err != nil {
-		if !retryable(asError(err).Code) {
-			p.failOperation(op.ID, err)
-		}
+		p.keepOrFail(op.ID, err)
 		return err
 	}
 	if err := p.completeOperation(ctx, op.ID); err != nil {

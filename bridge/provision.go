@@ -204,9 +204,7 @@ func (p *Provisioner) createIdentity(ctx context.Context, svc whmcs.Service) (Cr
 	if err != nil {
 		// An operation whose outcome is open stays pending, so the next attempt resumes it and
 		// adopts a user this attempt may have created.
-		if !retryable(asError(err).Code) {
-			p.failOperation(op.ID, err)
-		}
+		p.keepOrFail(op.ID, err)
 		return CreateResult{}, err
 	}
 	return result, nil
