@@ -29,7 +29,8 @@ func (h *lifecycleHarness) pendingOperation(t *testing.T, serviceID int64, kind 
 	return found[0]
 }
 
-// gatewayUnavailable makes the gateway answer every request of op with 503 until ClearFaults.
+// gatewayUnavailable is a fault that fails every request of its operation with HTTP 503 until
+// ClearFaults.
 var gatewayUnavailable = ostortest.Fault{Status: 503, Code: "ServiceUnavailable", Message: "the gateway is restarting"}
 
 func TestCreateGatewayDownJournalsError(t *testing.T) {
@@ -40,7 +41,7 @@ func TestCreateGatewayDownJournalsError(t *testing.T) {
 	_, err := h.p.Create(context.Background(), service)
 
 	if err == nil {
-		t.Fatal("Create succeeded while the gateway answered 503")
+		t.Fatal("Create succeeded while the gateway returned HTTP 503")
 	}
 	op := h.pendingOperation(t, service, "create")
 	if op.LastError == "" {
@@ -57,7 +58,7 @@ func TestSuspendGatewayDownJournalsError(t *testing.T) {
 	err := h.p.Suspend(context.Background(), service, 1)
 
 	if err == nil {
-		t.Fatal("Suspend succeeded while the gateway answered 503")
+		t.Fatal("Suspend succeeded while the gateway returned HTTP 503")
 	}
 	op := h.pendingOperation(t, service, opSuspend)
 	if op.LastError == "" {
@@ -74,7 +75,7 @@ func TestTerminateGatewayDownJournalsError(t *testing.T) {
 	_, err := h.p.Terminate(context.Background(), service, 1)
 
 	if err == nil {
-		t.Fatal("Terminate succeeded while the gateway answered 503")
+		t.Fatal("Terminate succeeded while the gateway returned HTTP 503")
 	}
 	op := h.pendingOperation(t, service, opTerminate)
 	if op.LastError == "" {
