@@ -82,3 +82,24 @@ func TestTerminateGatewayDownJournalsError(t *testing.T) {
 		t.Errorf("pending terminate operation %d has no last_error after: %v", op.ID, err)
 	}
 }
+
+func TestChangePackageGatewayDownJournalsError(t *testing.T) {
+	h := newLifecycleHarness(t, nil)
+	_, service := h.addService(t, "down-plan@example.com", h.addProduct(t, "S3 small"))
+	h.create(t, service)
+	bigger := h.addProduct(t, "S3 bigger", "", "", "", "", "", "2048")
+	if _, err := h.db.Exec(`UPDATE tblhosting SET packageid = ? WHERE id = ?`, bigger, service); err != nil {
+		t.Fatal(err)
+	}
+	h.gw.SetFault(ostor.OpLimitsSet, gatewayUnavailable)
+
+	_, err := h.p.ChangePackage(context.Background(), service, 1)
+
+	if err == nil {
+		t.Fatal("ChangePackage succeeded while the gateway returned HTTP 503")
+	}
+	op := h.pendingOperation(t, service, opPlan)
+	if op.LastError == "" {
+		t.Errorf("pending plan operation %d has no last_error after: %v", op.ID, err)
+	}
+}
