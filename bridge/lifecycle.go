@@ -90,21 +90,30 @@ func (p *Provisioner) setUserState(ctx context.Context, serviceID, adminID int64
 		return p.completePending(ctx, svc.ID, kind)
 	}
 
+	return p.changeUserStateLocked(ctx, ident, adminID, want)
+}
+
+// changeUserStateLocked journals a suspend or unsuspend operation, sets the user's state on the
+// gateway and marks the operation done. The caller holds the service lock and has read the user
+// in a state other than want.
+func (p *Provisioner) changeUserStateLocked(ctx context.Context, ident whmcs.Identity, adminID int64, want string) error {
+	kind := opSuspend
+	if want == ostor.StateEnabled {
+		kind = opUnsuspend
+	}
 	detail, _ := json.Marshal(stateChange{UserID: ident.UserID, AdminID: adminID})
-	op, err := p.opts.Store.StartOperation(ctx, svc.ID, kind, string(detail))
+	op, err := p.opts.Store.StartOperation(ctx, ident.ServiceID, kind, string(detail))
 	if err != nil {
-		return p.dbError(err, "journal the %s operation of service %d", kind, svc.ID)
+		return p.dbError(err, "journal the %s operation of service %d", kind, ident.ServiceID)
 	}
 	if err := p.writeUserState(ctx, ident.UserID, want); err != nil {
-		if !retryable(asError(err).Code) {
-			p.failOperation(op.ID, err)
-		}
+		p.keepOrFail(op.ID, err)
 		return err
 	}
 	if err := p.completeOperation(ctx, op.ID); err != nil {
-		return p.dbError(err, "journal the %s operation of service %d as done", kind, svc.ID)
+		return p.dbError(err, "journal the %s operation of service %d as done", kind, ident.ServiceID)
 	}
-	p.log.Info("changed S3 user state", zap.Int64("service_id", svc.ID), zap.String("s3_user_id", ident.UserID),
+	p.log.Info("changed S3 user state", zap.Int64("service_id", ident.ServiceID), zap.String("s3_user_id", ident.UserID),
 		zap.String("state", want), zap.Int64("admin_id", adminID), zap.Int64("operation_id", op.ID))
 	return nil
 }

@@ -221,9 +221,7 @@ func (p *Provisioner) Deleted(ctx context.Context, serviceID int64) (ServiceDele
 	}
 	if user.State != ostor.StateDisabled {
 		if err := p.writeUserState(ctx, ident.UserID, ostor.StateDisabled); err != nil {
-			if !retryable(asError(err).Code) {
-				p.failOperation(op.ID, err)
-			}
+			p.keepOrFail(op.ID, err)
 			return ServiceDeletedResult{}, err
 		}
 	}

@@ -115,7 +115,9 @@ func (p *Provisioner) Terminate(ctx context.Context, serviceID, adminID int64) (
 		}
 		report, err := p.purgeAsOwner(ctx, user, names)
 		if err != nil {
-			// The operation stays pending: the next call lists the buckets again and goes on.
+			// A retryable failure leaves the operation pending: the next call lists the buckets
+			// again and goes on.
+			p.keepOrFail(op.ID, err)
 			return TerminateResult{}, err
 		}
 		log.Info("purged the buckets of the S3 user", zap.Strings("buckets", names), zap.Int64("objects", report.Objects))
@@ -130,9 +132,7 @@ func (p *Provisioner) Terminate(ctx context.Context, serviceID, adminID int64) (
 	}
 
 	if err := p.deleteUser(ctx, ident.UserID); err != nil {
-		if !retryable(asError(err).Code) {
-			p.failOperation(op.ID, err)
-		}
+		p.keepOrFail(op.ID, err)
 		return TerminateResult{}, err
 	}
 	log.Info("deleted S3 user")
@@ -158,9 +158,7 @@ func (p *Provisioner) disableAndReport(ctx context.Context, serviceID, adminID i
 		return err
 	}
 	if err := p.writeUserState(ctx, ident.UserID, ostor.StateDisabled); err != nil {
-		if !retryable(asError(err).Code) {
-			p.failOperation(op.ID, err)
-		}
+		p.keepOrFail(op.ID, err)
 		return err
 	}
 	p.log.Info("disabled S3 user that owns buckets instead of deleting it", zap.Int64("service_id", serviceID),

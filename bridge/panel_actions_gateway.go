@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/ostor-bridge/ostor-bridge/ostor"
 )
 
@@ -34,11 +36,70 @@ func runSetLimits(ctx context.Context, p *Panel, t *actionTarget) (string, error
 	if err != nil {
 		return "", err
 	}
+	release, err := p.lockService(ctx, t)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+
 	target, what := p.limitTarget(t)
-	if err := p.opts.Gateway.SetLimits(ctx, target, values...); err != nil {
+	if err := p.setLimits(ctx, target, values); err != nil {
 		return "", p.opts.Provisioner.gatewayError(err, "set the limits of %s", what)
 	}
 	return fmt.Sprintf("Limits of %s set: %s.", what, describeLimits(t.params)), nil
+}
+
+// lockService takes the service lock for a panel action that writes to the gateway, so that it
+// does not interleave with a plan change or reconciliation of the same service. The audit row,
+// not the journal, records these writes: each one sets or deletes absolute values, and no
+// database state depends on it.
+func (p *Panel) lockService(ctx context.Context, t *actionTarget) (func(), error) {
+	prov := p.opts.Provisioner
+	release, err := p.opts.Store.LockService(ctx, t.service.ID, prov.opts.LockWait)
+	if err != nil {
+		return nil, prov.dbError(err, "lock service %d", t.service.ID)
+	}
+	return release, nil
+}
+
+// setLimits sets limit values on the gateway, which the client sends as several requests (one per
+// value, or one per limit type in the reference syntax) and stops at the first failure. When a
+// request goes unanswered, the limits are read back: values the gateway already holds are not
+// sent again, and the rest, which were never applied, are sent once more.
+func (p *Panel) setLimits(ctx context.Context, target ostor.Target, values []ostor.LimitValue) error {
+	err := p.opts.Gateway.SetLimits(ctx, target, values...)
+	if err == nil || !errors.Is(err, ostor.ErrOutcomeUnknown) {
+		return err
+	}
+	limits, readErr := p.opts.Gateway.GetLimits(ctx, target)
+	if readErr != nil {
+		return err
+	}
+	missing := missingLimits(limits, values)
+	p.log.Info("limits outcome resolved by reading the gateway", zap.Int("values_left", len(missing)), zap.Error(err))
+	if len(missing) == 0 {
+		return nil
+	}
+	return p.opts.Gateway.SetLimits(ctx, target, missing...)
+}
+
+// missingLimits returns the values that limits does not hold yet.
+func missingLimits(limits ostor.Limits, values []ostor.LimitValue) []ostor.LimitValue {
+	have := map[string]float64{
+		ostor.LimitOps + ":" + ostor.ResourceDefault:   limits.OpsDefault,
+		ostor.LimitOps + ":" + ostor.ResourceGet:       limits.OpsGet,
+		ostor.LimitOps + ":" + ostor.ResourcePut:       limits.OpsPut,
+		ostor.LimitOps + ":" + ostor.ResourceList:      limits.OpsList,
+		ostor.LimitOps + ":" + ostor.ResourceDelete:    limits.OpsDelete,
+		ostor.LimitBandwidth + ":" + ostor.ResourceOut: limits.BandwidthOut,
+	}
+	var missing []ostor.LimitValue
+	for _, v := range values {
+		if got, ok := have[v.Type+":"+v.Resource]; !ok || got != float64(v.Value) {
+			missing = append(missing, v)
+		}
+	}
+	return missing
 }
 
 func prepareDeleteLimits(ctx context.Context, p *Panel, t *actionTarget) error {
@@ -64,6 +125,12 @@ func confirmDeleteLimits(t *actionTarget) (string, string) {
 }
 
 func runDeleteLimits(ctx context.Context, p *Panel, t *actionTarget) (string, error) {
+	release, err := p.lockService(ctx, t)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+
 	target, what := p.limitTarget(t)
 	if err := p.opts.Gateway.DeleteLimits(ctx, target, t.params["limit_type"]); err != nil {
 		return "", p.opts.Provisioner.gatewayError(err, "delete the limits of %s", what)

@@ -125,18 +125,25 @@ func (p *Provisioner) applyPlan(ctx context.Context, serviceID, adminID int64, i
 
 	after, err := p.readGatewayPlan(ctx, user, plan)
 	if err != nil {
-		// The writes stay journaled as pending, so the next call compares again.
+		// A retryable read failure leaves the writes journaled as pending, so the next call
+		// compares again.
+		p.keepOrFail(op.ID, err)
 		return PlanResult{}, err
 	}
 	if left := planChanges(plan, after); len(left) > 0 {
+		if unknown {
+			// The read-back shows that a write with an unknown outcome was not applied. The
+			// operation stays pending with this error, and the next call writes what differs.
+			err := newError(CodeOutcomeUnknown, nil,
+				"the S3 gateway failed the write of the %s of user %s without a clear outcome, and it still reports the old values (%s); repeat the change when the gateway works again",
+				strings.Join(left, " and "), ident.UserID, describeGatewayPlan(after))
+			p.keepOrFail(op.ID, err)
+			return PlanResult{}, err
+		}
 		err := newError(CodeGatewayReject, nil,
 			"the S3 gateway still reports different %s for user %s after they were set (%s); check gateway.profile and the limit syntax against the gateway's release",
 			strings.Join(left, " and "), ident.UserID, describeGatewayPlan(after))
-		if unknown {
-			err.Code = CodeOutcomeUnknown
-		} else {
-			p.failOperation(op.ID, err)
-		}
+		p.failOperation(op.ID, err)
 		return PlanResult{}, err
 	}
 

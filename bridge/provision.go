@@ -204,9 +204,7 @@ func (p *Provisioner) createIdentity(ctx context.Context, svc whmcs.Service) (Cr
 	if err != nil {
 		// An operation whose outcome is open stays pending, so the next attempt resumes it and
 		// adopts a user this attempt may have created.
-		if !retryable(asError(err).Code) {
-			p.failOperation(op.ID, err)
-		}
+		p.keepOrFail(op.ID, err)
 		return CreateResult{}, err
 	}
 	return result, nil
@@ -219,6 +217,11 @@ func (p *Provisioner) createUser(ctx context.Context, svc whmcs.Service, email s
 	created := false
 	switch {
 	case err == nil:
+		// Another service's Create may have taken the email after this operation journaled it,
+		// and two services must never share one S3 user.
+		if err := p.checkUserUnrecorded(ctx, svc.ID, email, user.ID); err != nil {
+			return CreateResult{}, err
+		}
 		// The user exists although no identity records it: either an earlier attempt of this
 		// operation created it and stopped before the commit, or it predates the bridge.
 		if !resumed && !p.opts.AdoptExistingUsers {
@@ -232,6 +235,9 @@ func (p *Provisioner) createUser(ctx context.Context, svc whmcs.Service, email s
 		if err != nil {
 			user, err = p.resolveCreate(ctx, email, err)
 			if err != nil {
+				return CreateResult{}, err
+			}
+			if err := p.checkUserUnrecorded(ctx, svc.ID, email, user.ID); err != nil {
 				return CreateResult{}, err
 			}
 		}
@@ -276,6 +282,23 @@ func (p *Provisioner) createUser(ctx context.Context, svc whmcs.Service, email s
 		return CreateResult{}, p.dbError(err, "record the S3 user of service %d", svc.ID)
 	}
 	return result, nil
+}
+
+// checkUserUnrecorded returns a conflict when another service records the S3 user found under
+// email. The conflict closes the create operation, so the next Create chooses the email again.
+func (p *Provisioner) checkUserUnrecorded(ctx context.Context, serviceID int64, email, userID string) error {
+	idents, err := p.opts.Store.IdentitiesByEmail(ctx, email)
+	if err != nil {
+		return p.dbError(err, "look up S3 identities with email %q", email)
+	}
+	for _, other := range idents {
+		if other.ServiceID != serviceID && other.UserID == userID {
+			return newError(CodeConflict, nil,
+				"S3 user %s with email %q is recorded for service %d, so service %d cannot use it; run Create again, which chooses another email for service %d",
+				userID, email, other.ServiceID, serviceID, serviceID)
+		}
+	}
+	return nil
 }
 
 // resolveCreate decides what happened when CreateUser failed. An unanswered write may have been

@@ -16,12 +16,6 @@ import (
 	"github.com/ostor-bridge/ostor-bridge/whmcs"
 )
 
-// StateGateway enables and disables S3 users. *ostor.Client implements it.
-type StateGateway interface {
-	EnableUser(ctx context.Context, ref ostor.UserRef) error
-	DisableUser(ctx context.Context, ref ostor.UserRef) error
-}
-
 // Reconcile compares the WHMCS services of the daemon's module with their S3 users, finishes or
 // resolves interrupted operations, and reports, and with Fix repairs, every difference. Unless
 // one service is selected, it also reports the gateway users that no existing service records,
@@ -312,19 +306,15 @@ func (r *serviceReconciler) checkState(ctx context.Context, ident whmcs.Identity
 		return
 	}
 
-	gw, ok := r.p.opts.Gateway.(StateGateway)
-	if !ok {
-		r.fixed(f, newError(CodeInternal, nil, "the daemon's gateway client cannot enable or disable users"))
-		return
-	}
-	var err error
+	// The fix runs as a journaled suspend or unsuspend, so an unanswered write is resolved by
+	// reading the user's state, and an earlier pending operation of the opposite kind is closed.
+	kind, opposite := opSuspend, opUnsuspend
 	if want == ostor.StateEnabled {
-		err = gw.EnableUser(ctx, ostor.ByEmail(ident.Email))
-	} else {
-		err = gw.DisableUser(ctx, ostor.ByEmail(ident.Email))
+		kind, opposite = opUnsuspend, opSuspend
 	}
-	if err != nil {
-		err = r.p.gatewayError(err, "%s S3 user %s", verb, user.ID)
+	err := r.p.supersedePending(ctx, r.svc.ID, opposite, kind)
+	if err == nil {
+		err = r.p.changeUserStateLocked(ctx, ident, r.req.AdminID, want)
 	}
 	r.fixed(f, err)
 }
