@@ -182,6 +182,23 @@ func (p *Provisioner) Create(ctx context.Context, serviceID int64) (CreateResult
 	return result, nil
 }
 
+// resumeCreate finishes an interrupted Create for reconciliation, which already holds the
+// service's lock: it records the S3 user, then applies the product's limits and quota, as Create
+// does.
+func (p *Provisioner) resumeCreate(ctx context.Context, svc whmcs.Service, adminID int64) error {
+	plan, err := PlanOf(svc)
+	if err != nil {
+		return err
+	}
+	result, err := p.createIdentity(ctx, svc)
+	if err != nil {
+		return err
+	}
+	ident := whmcs.Identity{ServiceID: svc.ID, UserID: result.UserID, Email: result.Email}
+	_, err = p.applyPlan(ctx, svc.ID, adminID, ident, plan)
+	return err
+}
+
 // createIdentity creates or adopts the S3 user of a service that has no stored identity yet.
 func (p *Provisioner) createIdentity(ctx context.Context, svc whmcs.Service) (CreateResult, error) {
 	email, err := p.chooseEmail(ctx, svc)

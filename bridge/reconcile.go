@@ -56,7 +56,9 @@ func (p *Provisioner) Reconcile(ctx context.Context, req ReconcileRequest) (Reco
 		report.ServicesChecked++
 		r := serviceReconciler{p: p, svc: svc, req: req}
 		r.run(ctx)
-		report.Findings = append(report.Findings, r.findings...)
+		for _, f := range r.findings {
+			report.Findings = append(report.Findings, *f)
+		}
 	}
 	if req.ServiceID == 0 {
 		report.Findings = append(report.Findings, p.findUnrecordedUsers(ctx, req.ClientID)...)
@@ -70,10 +72,12 @@ func (p *Provisioner) Reconcile(ctx context.Context, req ReconcileRequest) (Reco
 
 // serviceReconciler checks one service.
 type serviceReconciler struct {
-	p        *Provisioner
-	svc      whmcs.Service
-	req      ReconcileRequest
-	findings []Finding
+	p   *Provisioner
+	svc whmcs.Service
+	req ReconcileRequest
+	// findings are pointers, because add hands out a finding that a later fix completes while
+	// more findings are appended.
+	findings []*Finding
 
 	// resolved are keys that a pending generate_key operation created, which the pending
 	// operation's finding already reports.
@@ -82,8 +86,8 @@ type serviceReconciler struct {
 
 func (r *serviceReconciler) add(f Finding) *Finding {
 	f.ServiceID, f.ClientID = r.svc.ID, r.svc.ClientID
-	r.findings = append(r.findings, f)
-	return &r.findings[len(r.findings)-1]
+	r.findings = append(r.findings, &f)
+	return &f
 }
 
 // fixed records the outcome of a fix on f.
@@ -273,10 +277,9 @@ func (r *serviceReconciler) resolveCreate(ctx context.Context, op whmcs.Operatio
 		f.Action = "the operation cannot be resolved: " + p.gatewayError(err, "read S3 user %q", d.Email).Error()
 	default:
 		f.UserID = user.ID
-		f.Action = fmt.Sprintf("the gateway created S3 user %s (%s) before the operation was interrupted; resume Create, which records it", user.ID, d.Email)
+		f.Action = fmt.Sprintf("the gateway created S3 user %s (%s) before the operation was interrupted; resume Create, which records it and applies the product's limits and quota", user.ID, d.Email)
 		if fix {
-			_, err := p.createIdentity(ctx, svc)
-			r.fixed(f, err)
+			r.fixed(f, p.resumeCreate(ctx, svc, r.req.AdminID))
 		}
 	}
 }
