@@ -312,7 +312,9 @@ func (p *htmlPages) set(path, body string) string {
 // the statistics object list and the summary with a stalled gateway, and checks each in Chromium.
 // With OSTOR_BRIDGE_SCREENSHOTS set it saves the README's pictures.
 func TestPanelPagesRenderInChromium(t *testing.T) {
-	s := startStack(t, stackOptions{configure: func(c *Config) { c.Panel.Deadline = Duration{time.Second} }})
+	// The pages before the stalled one need every gateway read, so they run with the default
+	// panel deadline, which a loaded machine does not reach.
+	s := startStack(t, stackOptions{})
 	f := addPanelClient(t, s, "kim@example.com", "media", "archive")
 	pages := serveHTMLPages(t)
 	b := startBrowser(t)
@@ -363,6 +365,8 @@ func TestPanelPagesRenderInChromium(t *testing.T) {
 	}
 	b.screenshot(t, "body", "panel-confirm.png")
 
+	s.stopDaemon(t)
+	s.startDaemon(t, stackOptions{configure: func(c *Config) { c.Panel.Deadline = Duration{time.Second} }})
 	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: 5 * time.Second})
 	t.Cleanup(s.Gateway.ClearFaults)
 	stalled := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
