@@ -219,7 +219,7 @@ func TestPanelBrowserGatewayStalled(t *testing.T) {
 	st := startStandin(t, s)
 	b := startBrowser(t)
 	st.login(t, b, testAdminID, permView, permAct)
-	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: 5 * time.Second})
+	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: stalledGatewayLatency})
 	t.Cleanup(s.Gateway.ClearFaults)
 
 	b.do(t, chromedp.Navigate(st.summaryURL(f.ClientID)), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-panel")))
@@ -367,7 +367,7 @@ func TestPanelPagesRenderInChromium(t *testing.T) {
 
 	s.stopDaemon(t)
 	s.startDaemon(t, stackOptions{configure: func(c *Config) { c.Panel.Deadline = Duration{time.Second} }})
-	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: 5 * time.Second})
+	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: stalledGatewayLatency})
 	t.Cleanup(s.Gateway.ClearFaults)
 	stalled := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
 	b.do(t, chromedp.Navigate(pages.set("/stalled", stalled)), chromedp.WaitVisible(chromedp.CSS("#obp-gateway-timeout")))
