@@ -401,7 +401,9 @@ func TestPanelSummaryShowsUsageHistory(t *testing.T) {
 	after := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
 	usage := after[strings.Index(after, `class="obp-usage"`):]
 	usage = usage[:strings.Index(usage, "</table>")]
-	day := time.Now().UTC().Add(-time.Duration(f.ServiceID) * time.Hour).Format("2006-01-02")
+	// The day comes from the fixture's own period, because a clock read here can fall on the
+	// next day when the test runs across midnight UTC.
+	day := f.UsageStart.Format(time.DateOnly)
 	for _, want := range []string{day, "4.0 KiB", "8.0 KiB", ">8<"} {
 		if !strings.Contains(usage, want) {
 			t.Errorf("usage section lacks %q:\n%s", want, usage)
