@@ -309,7 +309,9 @@ func TestWriteTimeoutIsOutcomeUnknown(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("CreateUser error = %v, want it to wrap context.DeadlineExceeded", err)
 	}
-	deadline := time.Now().Add(2 * time.Second)
+	// The gateway applies the write after its 300ms latency, so the test waits for it. The 30s
+	// bound only catches a write that is never applied.
+	deadline := time.Now().Add(30 * time.Second)
 	for len(srv.Users()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -166,6 +166,10 @@ func (b *browser) screenshot(t *testing.T, selector, name string) {
 	}
 }
 
+// phpServerStarted matches the line with which php -S reports its address, for example
+// "PHP 8.2.36 Development Server (http://127.0.0.1:36653) started".
+var phpServerStarted = regexp.MustCompile(`Development Server \((http://[^)]+)\) started`)
+
 // standin is the WHMCS stand-in admin area served by `php -S`.
 type standin struct {
 	URL string
@@ -184,8 +188,9 @@ func startStandin(t *testing.T, s *stack) *standin {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := freeLoopbackAddr(t)
-	cmd := exec.Command(php, "-S", addr, "-t", "../../php-shim/tests/standin")
+	// Port 0 lets the kernel pick a free port when php binds it, so no other process can take the
+	// port between choosing and binding it. php -S names the address in its start-up line.
+	cmd := exec.Command(php, "-S", "127.0.0.1:0", "-t", "../../php-shim/tests/standin")
 	cmd.Env = append(os.Environ(), "OSTORBRIDGE_STANDIN_CONFIGURATION="+string(configuration))
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
@@ -200,32 +205,24 @@ func startStandin(t *testing.T, s *stack) *standin {
 		}
 	})
 
-	base := "http://" + addr
-	deadline := time.Now().Add(15 * time.Second)
+	var base string
+	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, err := http.Get(base + "/login.php")
-		if err == nil {
-			resp.Body.Close()
+		if m := phpServerStarted.FindStringSubmatch(logs.String()); m != nil {
+			base = m[1]
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("php -S did not answer on %s within 15s: %v\n%s", addr, err, logs.String())
+			t.Fatalf("php -S did not report its address within 60s:\n%s", logs.String())
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
-	return &standin{URL: base}
-}
-
-// freeLoopbackAddr returns a loopback address with a port that was free a moment ago.
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	resp, err := http.Get(base + "/login.php")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("php -S on %s: %v\n%s", base, err, logs.String())
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	resp.Body.Close()
+	return &standin{URL: base}
 }
 
 // login starts a stand-in admin session with the given WHMCS permission names.

@@ -219,7 +219,7 @@ func TestPanelBrowserGatewayStalled(t *testing.T) {
 	st := startStandin(t, s)
 	b := startBrowser(t)
 	st.login(t, b, testAdminID, permView, permAct)
-	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: 5 * time.Second})
+	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: stalledGatewayLatency})
 	t.Cleanup(s.Gateway.ClearFaults)
 
 	b.do(t, chromedp.Navigate(st.summaryURL(f.ClientID)), chromedp.WaitVisible(chromedp.CSS("#ostorbridge-panel")))
@@ -312,7 +312,9 @@ func (p *htmlPages) set(path, body string) string {
 // the statistics object list and the summary with a stalled gateway, and checks each in Chromium.
 // With OSTOR_BRIDGE_SCREENSHOTS set it saves the README's pictures.
 func TestPanelPagesRenderInChromium(t *testing.T) {
-	s := startStack(t, stackOptions{configure: func(c *Config) { c.Panel.Deadline = Duration{time.Second} }})
+	// The pages before the stalled one need every gateway read, so they run with the default
+	// panel deadline, which a loaded machine does not reach.
+	s := startStack(t, stackOptions{})
 	f := addPanelClient(t, s, "kim@example.com", "media", "archive")
 	pages := serveHTMLPages(t)
 	b := startBrowser(t)
@@ -363,7 +365,9 @@ func TestPanelPagesRenderInChromium(t *testing.T) {
 	}
 	b.screenshot(t, "body", "panel-confirm.png")
 
-	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: 5 * time.Second})
+	s.stopDaemon(t)
+	s.startDaemon(t, stackOptions{configure: func(c *Config) { c.Panel.Deadline = Duration{time.Second} }})
+	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: stalledGatewayLatency})
 	t.Cleanup(s.Gateway.ClearFaults)
 	stalled := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
 	b.do(t, chromedp.Navigate(pages.set("/stalled", stalled)), chromedp.WaitVisible(chromedp.CSS("#obp-gateway-timeout")))

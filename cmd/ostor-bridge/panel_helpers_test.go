@@ -18,6 +18,8 @@ type panelFixture struct {
 	User      ostor.User
 	Buckets   []string
 	Object    string // name of a usage-statistics object
+
+	UsageStart time.Time // start of the period that Object covers
 }
 
 // addPanelClient creates a client whose service's S3 user was provisioned, with the given
@@ -43,8 +45,8 @@ func addPanelClient(t *testing.T, s *stack, email string, buckets ...string) pan
 	}
 	// Each fixture gets its own recent period, so two fixtures never share an object name and
 	// the usage lies within the days the panel shows.
-	start := time.Now().UTC().Truncate(time.Hour).Add(-time.Duration(f.ServiceID) * time.Hour)
-	f.Object = s.Gateway.AddUsage(start, 30*time.Minute, items)
+	f.UsageStart = time.Now().UTC().Truncate(time.Hour).Add(-time.Duration(f.ServiceID) * time.Hour)
+	f.Object = s.Gateway.AddUsage(f.UsageStart, 30*time.Minute, items)
 	return f
 }
 

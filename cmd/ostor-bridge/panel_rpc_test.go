@@ -72,10 +72,15 @@ func TestPanelSummaryEscapesMarkup(t *testing.T) {
 	}
 }
 
+// stalledGatewayLatency delays every gateway request in the stalled-gateway tests. It is twice
+// their 1s panel deadline, so no read can finish in time, and short because closing the fake
+// gateway waits for the delayed requests.
+const stalledGatewayLatency = 2 * time.Second
+
 func TestPanelSummaryGatewayStalled(t *testing.T) {
 	s := startStack(t, stackOptions{configure: func(c *Config) { c.Panel.Deadline = Duration{time.Second} }})
 	f := addPanelClient(t, s, "erin@example.com", "stall")
-	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: 5 * time.Second})
+	s.Gateway.SetFault(ostortest.AnyOp, ostortest.Fault{Latency: stalledGatewayLatency})
 	t.Cleanup(s.Gateway.ClearFaults)
 
 	html := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
@@ -396,7 +401,9 @@ func TestPanelSummaryShowsUsageHistory(t *testing.T) {
 	after := s.adminHTML(t, "Admin.Summary", map[string]any{"client_id": f.ClientID, "admin_id": testAdminID, "token": "t"})
 	usage := after[strings.Index(after, `class="obp-usage"`):]
 	usage = usage[:strings.Index(usage, "</table>")]
-	day := time.Now().UTC().Add(-time.Duration(f.ServiceID) * time.Hour).Format("2006-01-02")
+	// The day comes from the fixture's own period, because a clock read here can fall on the
+	// next day when the test runs across midnight UTC.
+	day := f.UsageStart.Format(time.DateOnly)
 	for _, want := range []string{day, "4.0 KiB", "8.0 KiB", ">8<"} {
 		if !strings.Contains(usage, want) {
 			t.Errorf("usage section lacks %q:\n%s", want, usage)

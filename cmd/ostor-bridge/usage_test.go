@@ -289,14 +289,28 @@ func TestUsageCollectKilledAtFixedPoints(t *testing.T) {
 
 			e.collectToEnd(t)
 			e.checkTotals(t)
-			// The delete held at the kill may still be applied by the gateway.
-			time.Sleep(holdLatency)
+			// The request held at the kill is applied once its latency has passed, so the test
+			// waits for the gateway to finish it before the last run.
+			waitForGatewayIdle(t, e.gw)
 			e.collectToEnd(t)
 			if left := e.gw.UsageNames(); len(left) != 0 {
 				t.Errorf("gateway still lists %d objects after the final runs", len(left))
 			}
 			e.checkTotals(t)
 		})
+	}
+}
+
+// waitForGatewayIdle waits until the gateway has finished every request it received, including
+// those whose client was killed.
+func waitForGatewayIdle(t *testing.T, gw *ostortest.Server) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for gw.InFlight() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway still handles %d requests after 60s", gw.InFlight())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ostor-bridge/ostor-bridge/ostor"
@@ -154,6 +155,8 @@ type Gateway struct {
 	maxUsageListItems    int
 	usagePeriod          time.Duration
 	usageObserver        func(name string, items []ostor.UsageItem)
+
+	inFlight atomic.Int64 // requests in ServeHTTP, counted for InFlight
 
 	mu          sync.Mutex // guards every field below
 	now         func() time.Time
@@ -350,6 +353,8 @@ type result struct {
 
 // ServeHTTP handles one admin API or S3 data request.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.inFlight.Add(1)
+	defer g.inFlight.Add(-1)
 	if isS3DataRequest(r) {
 		g.serveS3(w, r)
 		return
@@ -629,4 +634,11 @@ func copyMap(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// InFlight returns the number of requests the gateway is still handling. A request whose client
+// went away stays in flight until its fault latency has passed and the gateway has applied it,
+// so a test can wait for InFlight to reach 0 before it inspects the state.
+func (g *Gateway) InFlight() int {
+	return int(g.inFlight.Load())
 }
