@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -17,19 +16,7 @@ import (
 func TestCheckReportsGatewayWhenDatabaseFails(t *testing.T) {
 	db := whmcstest.NewDB(t)
 	g := startCLIGateway(t, ostor.ProfileVHI63, ostor.ProfileVHI63, "")
-	config, err := os.ReadFile(g.configPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	database := "[database]\nuser = " + strconv.Quote(db.Config.User) + "\nname = " + strconv.Quote(db.Config.Name) + "\n"
-	if db.Config.Socket != "" {
-		database += "socket = " + strconv.Quote(db.Config.Socket) + "\n"
-	} else {
-		database += "address = " + strconv.Quote(db.Config.Address) + "\n"
-	}
-	if err := os.WriteFile(g.configPath, append([]byte(database), config...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	addDatabaseSection(t, g.configPath, db)
 	const wrongPassword = "not-the-db-password-123"
 
 	cmd := exec.Command(daemonBinary, "check", "--config", g.configPath)

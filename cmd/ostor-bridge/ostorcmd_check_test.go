@@ -16,19 +16,7 @@ import (
 func TestCheckNamesProfileMismatch(t *testing.T) {
 	db := whmcstest.NewDB(t)
 	g := startCLIGateway(t, ostor.ProfileVHI63, ostor.ProfileVHI, "")
-	config, err := os.ReadFile(g.configPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	database := "[database]\nuser = " + strconv.Quote(db.Config.User) + "\nname = " + strconv.Quote(db.Config.Name) + "\n"
-	if db.Config.Socket != "" {
-		database += "socket = " + strconv.Quote(db.Config.Socket) + "\n"
-	} else {
-		database += "address = " + strconv.Quote(db.Config.Address) + "\n"
-	}
-	if err := os.WriteFile(g.configPath, append([]byte(database), config...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	addDatabaseSection(t, g.configPath, db)
 
 	cmd := exec.Command(daemonBinary, "check", "--config", g.configPath)
 	cmd.Env = append(os.Environ(),
@@ -48,5 +36,24 @@ func TestCheckNamesProfileMismatch(t *testing.T) {
 	}
 	if strings.Contains(string(out), g.SecretAccessKey) {
 		t.Errorf("check output contains the gateway secret:\n%s", out)
+	}
+}
+
+// addDatabaseSection puts a [database] section for db, without its password, in front of the
+// config file at path, so that the password can come from the environment.
+func addDatabaseSection(t *testing.T, path string, db *whmcstest.DB) {
+	t.Helper()
+	config, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	database := "[database]\nuser = " + strconv.Quote(db.Config.User) + "\nname = " + strconv.Quote(db.Config.Name) + "\n"
+	if db.Config.Socket != "" {
+		database += "socket = " + strconv.Quote(db.Config.Socket) + "\n"
+	} else {
+		database += "address = " + strconv.Quote(db.Config.Address) + "\n"
+	}
+	if err := os.WriteFile(path, append([]byte(database), config...), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
