@@ -1,10 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -15,21 +11,7 @@ import (
 // unlike cliGateway.run, appends no --config, so the test decides where the flags are.
 func (g *cliGateway) runArgsAsGiven(t *testing.T, args ...string) cliResult {
 	t.Helper()
-	cmd := exec.Command(daemonBinary, args...)
-	cmd.Env = append(os.Environ(), "OSTOR_BRIDGE_GATEWAY_SECRET_KEY="+g.SecretAccessKey)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %v: %v", args, err)
-	}
-	result := cliResult{stdout: stdout.String(), stderr: stderr.String(), code: code}
-	g.assertNoSecrets(t, args, result)
-	return result
+	return g.runCommand(t, g.SecretAccessKey, args...)
 }
 
 func TestOstorFlagsBeforeService(t *testing.T) {

@@ -62,7 +62,14 @@ func (g *cliGateway) run(t *testing.T, args ...string) cliResult {
 
 func (g *cliGateway) runWithSecret(t *testing.T, secret string, args ...string) cliResult {
 	t.Helper()
-	cmd := exec.Command(daemonBinary, append(args, "--config", g.configPath)...)
+	return g.runCommand(t, secret, append(args, "--config", g.configPath)...)
+}
+
+// runCommand runs the binary with exactly args and the gateway secret in the environment, and
+// checks that no secret appears in the output.
+func (g *cliGateway) runCommand(t *testing.T, secret string, args ...string) cliResult {
+	t.Helper()
+	cmd := exec.Command(daemonBinary, args...)
 	cmd.Env = append(os.Environ(), "OSTOR_BRIDGE_GATEWAY_SECRET_KEY="+secret)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
