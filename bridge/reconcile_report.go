@@ -27,8 +27,8 @@ type ReconcileRequest struct {
 // FindingKind names one kind of difference between WHMCS and the gateway.
 type FindingKind string
 
-// Finding kinds. docs/rpc.md describes each with its fix; findingKinds in metrics.go must list
-// every one, so the metrics report 0 for a kind the last run did not find.
+// Finding kinds. docs/rpc.md describes each with its fix. findingKinds in metrics.go lists every
+// one, so that the metrics report 0 for a kind the last run did not find.
 const (
 	FindingPendingOperation FindingKind = "pending_operation"  // an operation was interrupted
 	FindingUnrecordedKey    FindingKind = "unrecorded_key"     // the gateway has a key no service records

@@ -66,12 +66,13 @@ type Config struct {
 	// DefaultRetryBackoff.
 	RetryBackoff time.Duration
 	// Observe, when set, is called once per HTTP request sent to the
-	// gateway, so a retried read is observed once per attempt. It receives
-	// the operation name (see Operations), the HTTP status or 0 when no
-	// complete response arrived, the transport error or nil when a complete
-	// response arrived whatever its status, and the time from sending to
-	// the end of the response body. For a write that may have been applied the error
-	// matches ErrOutcomeUnknown. Observe runs on the calling goroutine, so
+	// gateway, so a retried read is observed once per attempt. Its
+	// arguments are the operation name (see Operations), the HTTP status,
+	// the transport error and the time from sending to the end of the
+	// response body. The status is 0 when no complete response arrived.
+	// The error is nil when a complete response arrived, whatever its
+	// status, and for a write that may have been applied it matches
+	// ErrOutcomeUnknown. Observe runs on the calling goroutine, so
 	// it must be safe for concurrent use and return quickly.
 	Observe func(op string, status int, err error, d time.Duration)
 }

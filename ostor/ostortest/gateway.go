@@ -385,8 +385,9 @@ func (g *Gateway) startRequest(rec *RecordedRequest) string {
 }
 
 // recordOutcome sets the status of rec from a handler's outcome and
-// records it. Handlers call it before they respond, so that a client which
-// has seen the response (or the dropped connection) also sees the record.
+// records it. Handlers call it before they respond, so a client that has
+// received the response (or the dropped connection) finds the request in
+// Requests.
 func (g *Gateway) recordOutcome(rec *RecordedRequest, status int, apiErr *apiError, drop bool) {
 	setOutcome(rec, status, apiErr, drop)
 	g.record(*rec)
